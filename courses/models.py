@@ -1,0 +1,51 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+
+class ProgramIndexPage(Page):
+    """The list of training programs (chương trình đào tạo)."""
+
+    intro = RichTextField(_("giới thiệu"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["lms.HomePage"]
+    subpage_types = ["courses.ProgramPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("danh mục chương trình")
+
+
+class ProgramPage(Page):
+    """A training program (P1–P7 of the plan): audience, target positions, hours."""
+
+    class Audience(models.TextChoices):
+        A = "A", _("A — cán bộ Trung tâm Tích hợp dữ liệu")
+        B = "B", _("B — cán bộ CNTT và đầu mối dữ liệu")
+        AB = "AB", _("A và B")
+
+    code = models.CharField(_("mã chương trình"), max_length=10, unique=True)
+    audience = models.CharField(_("đối tượng"), max_length=2, choices=Audience.choices)
+    target_positions = models.CharField(
+        _("vị trí việc làm mục tiêu"), max_length=255, blank=True
+    )
+    hours = models.PositiveSmallIntegerField(_("số giờ"), default=0)
+    summary = RichTextField(_("tóm tắt"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        "code",
+        "audience",
+        "target_positions",
+        "hours",
+        FieldPanel("summary"),
+    ]
+    parent_page_types = ["courses.ProgramIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("chương trình đào tạo")
+        verbose_name_plural = _("chương trình đào tạo")

@@ -1,0 +1,20 @@
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
+
+
+def _sync_roles(sender: AppConfig, **kwargs: object) -> None:
+    # Run once, after the last app's permissions exist.
+    if sender.label != list(apps.get_app_configs())[-1].label:
+        return
+    from lms.accounts.roles import roles_sync
+
+    roles_sync()
+
+
+class AccountsConfig(AppConfig):
+    name = "lms.accounts"
+    label = "accounts"
+    verbose_name = "Tài khoản"
+
+    def ready(self) -> None:
+        post_migrate.connect(_sync_roles, dispatch_uid="lms.accounts.sync_roles")

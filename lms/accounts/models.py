@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import unicodedata
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """An academy account. Vietnamese names are kept whole in `full_name`.
+
+    `consent_version` caches the newest consent record so the consent check costs no
+    query per request; the records themselves are the audit trail.
+    """
+
+    full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
+    consent_version = models.CharField(max_length=32, blank=True, editable=False)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("người dùng")
+        verbose_name_plural = _("người dùng")
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.full_name = unicodedata.normalize("NFC", " ".join(self.full_name.split()))
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.username
+
+    @property
+    def has_current_consent(self) -> bool:
+        return self.consent_version == settings.PERSONAL_DATA_CONSENT_VERSION
+
+
+class ConsentRecord(models.Model):
+    """A user's agreement to a version of the personal-data notice (Law 91/2025)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    version = models.CharField(_("phiên bản"), max_length=32)
+    accepted_at = models.DateTimeField(_("thời điểm đồng ý"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("đồng ý xử lý dữ liệu cá nhân")
+        verbose_name_plural = _("đồng ý xử lý dữ liệu cá nhân")
+        ordering = ["-accepted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "version"],
+                name="accounts_consentrecord_once_per_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.version}"
+
+
+class OfficerProfile(models.Model):
+    """What the academy knows about an officer's job. No citizen ID is collected."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan, đơn vị"),
+        on_delete=models.PROTECT,
+        related_name="officers",
+        null=True,
+        blank=True,
+    )
+    position = models.CharField(
+        _("chức vụ / vị trí việc làm"), max_length=150, blank=True
+    )
+    is_data_focal_point = models.BooleanField(
+        _("cán bộ đầu mối dữ liệu"), default=False
+    )
+    is_it_officer = models.BooleanField(
+        _("cán bộ chuyên trách công nghệ thông tin"), default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ cán bộ")
+        verbose_name_plural = _("hồ sơ cán bộ")
+        permissions = [
+            ("view_agency_officers", _("Xem cán bộ của đơn vị mình")),
+            ("manage_agency_roster", _("Quản lý danh sách cán bộ của đơn vị mình")),
+            ("view_province_officers", _("Xem cán bộ toàn tỉnh")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_full_name()} ({self.agency or '—'})"
+
+
+class AgencyMembership(models.Model):
+    """Which agency an officer belonged to and when, so moves keep their history."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="memberships"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="accounts_agencymembership_one_open_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency} from {self.started_at:%Y-%m-%d}"

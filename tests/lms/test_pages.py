@@ -1,0 +1,80 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+
+def test_home_page_renders_in_vietnamese(client, seeded):
+    response = client.get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="vi">' in body
+    assert "Học viện Dữ liệu" in body
+    assert "Kế hoạch phát triển dữ liệu năm 2026" in body
+
+
+def test_home_page_renders_in_english(client, seeded):
+    response = client.get("/", headers={"accept-language": "en"})
+    body = response.content.decode()
+    assert '<html lang="en">' in body
+    assert "Data Academy" in body
+    assert "monthly report" in body
+
+
+def test_the_language_switch_remembers_english(client, seeded):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_seed_demo_twice_changes_nothing(seeded, django_assert_max_num_queries):
+    from wagtail.models import Page, Revision
+
+    from lms.accounts.models import User
+
+    before = (Page.objects.count(), Revision.objects.count(), User.objects.count())
+    call_command("seed_demo")
+    after = (Page.objects.count(), Revision.objects.count(), User.objects.count())
+    assert before == after
+
+
+def test_seed_demo_creates_the_seven_programs(client, seeded):
+    body = client.get("/programs/").content.decode()
+    for code in ["P1", "P2", "P3", "P4", "P5", "P6", "P7"]:
+        assert code in body
+
+
+def test_an_unknown_page_gets_a_friendly_404(client, seeded, settings):
+    settings.DEBUG = False
+    response = client.get("/khong-co-trang-nay/")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()
+
+
+def test_login_and_admin_pages_answer(client, seeded):
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
+
+
+def test_the_header_shows_name_agency_and_role(client, seeded):
+    from lms.accounts.models import User
+    from lms.accounts.services import consent_record
+
+    user = User.objects.get(username="hocvien")
+    consent_record(user=user)
+    client.force_login(user)
+    body = client.get("/").content.decode()
+    assert "Nguyễn Thị Hương" in body
+    assert "UBND Phường Kinh Bắc" in body
+    assert "Học viên" in body
+
+
+def test_seed_demo_refuses_to_run_in_production(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
