@@ -44,8 +44,34 @@ class ProgramPage(Page):
         FieldPanel("summary"),
     ]
     parent_page_types = ["courses.ProgramIndexPage"]
-    subpage_types: list[str] = []
+    subpage_types = ["courses.CoursePage"]
 
     class Meta:
         verbose_name = _("chương trình đào tạo")
         verbose_name_plural = _("chương trình đào tạo")
+
+
+class CoursePage(Page):
+    """A course (khóa học) inside a program; its lessons are its children."""
+
+    summary = RichTextField(_("tóm tắt"), blank=True)
+    hours = models.DecimalField(_("số giờ"), max_digits=5, decimal_places=1, default=0)
+
+    content_panels = [*Page.content_panels, FieldPanel("summary"), "hours"]
+    parent_page_types = ["courses.ProgramPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("khóa học")
+        verbose_name_plural = _("khóa học")
+
+
+class LessonPage(Page):
+    """A lesson (bài học); ordered by its position among the course's children."""
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("bài học")
+        verbose_name_plural = _("bài học")
