@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from lms.health import readiness
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -11,14 +12,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return JsonResponse({"status": "ok", "database": "ok"})
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-        return JsonResponse(
-            {"status": "error", "database": type(exc).__name__}, status=503
-        )
+    """Readiness: database, cache, broker and storage must answer; the hub is reported."""
+    ready, checks = readiness()
+    return JsonResponse(
+        {"status": "ok" if ready else "error", **checks}, status=200 if ready else 503
+    )
 
 
 def page_not_found(

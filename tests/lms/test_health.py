@@ -1,0 +1,32 @@
+from django.test import override_settings
+
+
+def test_healthz_answers_without_touching_services(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_every_service(client, db):
+    body = client.get("/readyz").json()
+    for name in ["database", "cache", "broker", "storage"]:
+        assert body[name] == "ok", body
+    assert "hub" in body
+
+
+def test_readyz_is_ready_when_only_the_hub_is_down(client, db):
+    with override_settings(JUPYTERHUB_URL="http://127.0.0.1:9"):
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["hub"].startswith("error")
+
+
+def test_readyz_fails_when_the_broker_is_unreachable(client, db):
+    from lms.celery import app
+
+    original = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:9/0"
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.conf.broker_url = original
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
