@@ -1,0 +1,36 @@
+"""The daily reminder job as a django-celery-beat row, (re)written after migrate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+REMINDERS_NAME = "Nhắc hạn hoàn thành khóa học"
+
+
+def schedules_ensure() -> None:
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from courses.tasks import DEADLINE_REMINDERS_TASK
+
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="0",
+        hour=str(getattr(settings, "COURSE_REMINDERS_HOUR", 7)),
+        day_of_month="*",
+        month_of_year="*",
+        day_of_week="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.update_or_create(
+        name=REMINDERS_NAME,
+        defaults={
+            "task": DEADLINE_REMINDERS_TASK,
+            "crontab": crontab,
+            "interval": None,
+        },
+    )
+
+
+def schedules_ensure_after_migrate(**kwargs: Any) -> None:
+    schedules_ensure()
