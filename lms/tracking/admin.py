@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from lms.tracking.models import AccessLog, ApiToken, MonthlyReport, RosterImport, Target
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "agency_kind", "agency", "deadline", "is_active"]
+    list_filter = ["is_active", "agency_kind"]
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "agency", "status", "total_rows", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = ["errors"]
+
+
+@admin.register(MonthlyReport)
+class MonthlyReportAdmin(admin.ModelAdmin):
+    list_display = ["month", "status", "generated_at", "sent_at"]
+    readonly_fields = ["figures", "xlsx", "pdf", "generated_at", "sent_at", "sent_by"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "action", "object_description"]
+    list_filter = ["action"]
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["key_hash", "prefix", "last_used_at"]

@@ -1,0 +1,414 @@
+"""The figures of PRODUCT.md §7, computed in one place.
+
+The dashboard, the exports, the API and the monthly report all call
+`province_figures` / `agency_figures`, which read only the roll-up tables (a
+constant number of queries, whatever the number of agencies or officers).
+
+Definitions:
+- required: officers a target asks to complete a program (one per officer and
+  program), counted for the agency the credit belongs to: the current agency
+  while open, the agency at the time of completion once completed;
+- completion rate = completed ÷ required;
+- overdue = required, not completed, deadline passed (before today);
+- status: overdue if anyone is overdue; at risk if some open requirement is due
+  within AT_RISK_DAYS and less than AT_RISK_RATE of the agency has completed;
+  otherwise on track;
+- focal-point coverage = agencies whose data focal point completed P1 ÷ all
+  current agencies.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import ProgramPage
+from lms.accounts.models import OfficerProfile, User
+from lms.agencies.models import Agency
+from lms.tracking.models import (
+    AgencyMonthStat,
+    AgencyProgramStat,
+    AgencyStat,
+    MonthlyReport,
+    Requirement,
+    RosterImport,
+    Target,
+)
+
+AT_RISK_DAYS = 30
+AT_RISK_RATE = 0.8
+
+STATUS_LABELS = {
+    "on_track": _("Đúng tiến độ"),
+    "at_risk": _("Có nguy cơ chậm"),
+    "overdue": _("Quá hạn"),
+    "no_target": _("Chưa giao chỉ tiêu"),
+}
+
+
+def _rate(done: int, total: int) -> float:
+    return round(100 * done / total, 1) if total else 0.0
+
+
+@dataclass
+class AgencyRow:
+    id: int
+    code: str
+    name: str
+    kind: str
+    officers: int = 0
+    required: int = 0
+    completed: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    focal_point_completed_p1: bool = False
+    rate: float = 0.0
+    status: str = "no_target"
+
+    def finish(self) -> AgencyRow:
+        self.rate = _rate(self.completed, self.required)
+        if not self.required:
+            self.status = "no_target"
+        elif self.overdue:
+            self.status = "overdue"
+        elif self.due_soon and self.completed < AT_RISK_RATE * self.required:
+            self.status = "at_risk"
+        else:
+            self.status = "on_track"
+        return self
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def kind_label(self) -> str:
+        return str(Agency.Kind(self.kind).label)
+
+
+@dataclass
+class ProvinceFigures:
+    as_of: str
+    program: str
+    agencies: list[AgencyRow]
+    totals: dict[str, Any]
+    by_kind: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    top_overdue: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _stat_rows(
+    today: datetime.date, program_id: int | None
+) -> QuerySet[AgencyProgramStat]:
+    rows = AgencyProgramStat.objects.all()
+    if program_id:
+        rows = rows.filter(program_id=program_id)
+    soon = today + datetime.timedelta(days=AT_RISK_DAYS)
+    return rows.values("agency_id").annotate(
+        n_required=Sum("required"),
+        n_completed=Sum("completed"),
+        n_overdue_required=Sum("required", filter=Q(deadline__lt=today)),
+        n_overdue_completed=Sum("completed", filter=Q(deadline__lt=today)),
+        n_soon_required=Sum(
+            "required", filter=Q(deadline__gte=today, deadline__lt=soon)
+        ),
+        n_soon_completed=Sum(
+            "completed", filter=Q(deadline__gte=today, deadline__lt=soon)
+        ),
+    )
+
+
+def province_figures(
+    *,
+    kind: str | None = None,
+    program_id: int | None = None,
+    today: datetime.date | None = None,
+) -> ProvinceFigures:
+    """Every current agency with its figures, totals, breakdown by kind and trend."""
+    today = today or timezone.localdate()
+    agencies = Agency.objects.current(today).order_by("kind", "name")
+    if kind:
+        agencies = agencies.filter(kind=kind)
+    rows = {
+        a["id"]: AgencyRow(**a) for a in agencies.values("id", "code", "name", "kind")
+    }
+    # Credit stays with the agency at completion time; once that agency is merged
+    # away its figures show under its successor (PRODUCT §7).
+    successors = _successors(today)
+    _fill_counts(rows, today, program_id, successors)
+    for stat in AgencyStat.objects.filter(agency_id__in=rows).values(
+        "agency_id", "officers", "focal_point_completed_p1"
+    ):
+        row = rows[stat["agency_id"]]
+        row.officers = stat["officers"]
+        row.focal_point_completed_p1 = stat["focal_point_completed_p1"]
+    agency_rows = [row.finish() for row in rows.values()]
+    program = ProgramPage.objects.filter(pk=program_id).first() if program_id else None
+    return ProvinceFigures(
+        as_of=today.isoformat(),
+        program=program.code if program else "",
+        agencies=agency_rows,
+        totals=_totals(agency_rows),
+        by_kind=_by_kind(agency_rows),
+        trend=_trend(
+            set(rows) | {old for old, new in successors.items() if new in rows},
+            program_id,
+            _totals(agency_rows)["required"],
+        ),
+        top_overdue=[
+            {"code": r.code, "name": r.name, "overdue": r.overdue}
+            for r in sorted(agency_rows, key=lambda r: (-r.overdue, r.name))[:10]
+            if r.overdue
+        ],
+    )
+
+
+def _successors(today: datetime.date) -> dict[int, int]:
+    """Closed agency id → the current agency that took it over (merger chains)."""
+    links = dict(
+        Agency.objects.filter(valid_to__lte=today, successor__isnull=False).values_list(
+            "id", "successor_id"
+        )
+    )
+    out = {}
+    for start in links:
+        seen, current = {start}, links[start]
+        while current in links and current not in seen:
+            seen.add(current)
+            current = links[current]
+        out[start] = current
+    return out
+
+
+def _fill_counts(
+    rows: dict[int, AgencyRow],
+    today: datetime.date,
+    program_id: int | None,
+    successors: dict[int, int],
+) -> None:
+    """Add each agency's counts to its row; a merged-away agency's to its successor."""
+    wanted = list(rows) + [old for old, new in successors.items() if new in rows]
+    for stat in _stat_rows(today, program_id).filter(agency_id__in=wanted):
+        row = rows[successors.get(stat["agency_id"], stat["agency_id"])]
+        row.required += stat["n_required"] or 0
+        row.completed += stat["n_completed"] or 0
+        row.overdue += (stat["n_overdue_required"] or 0) - (
+            stat["n_overdue_completed"] or 0
+        )
+        row.due_soon += (stat["n_soon_required"] or 0) - (stat["n_soon_completed"] or 0)
+
+
+def _totals(rows: list[AgencyRow]) -> dict[str, Any]:
+    required = sum(r.required for r in rows)
+    completed = sum(r.completed for r in rows)
+    covered = sum(1 for r in rows if r.focal_point_completed_p1)
+    statuses = defaultdict(int)
+    for r in rows:
+        statuses[r.status] += 1
+    return {
+        "agencies": len(rows),
+        "officers": sum(r.officers for r in rows),
+        "required": required,
+        "completed": completed,
+        "rate": _rate(completed, required),
+        "overdue": sum(r.overdue for r in rows),
+        "focal_point_agencies": covered,
+        "focal_point_coverage": _rate(covered, len(rows)),
+        "status_counts": dict(statuses),
+    }
+
+
+def _by_kind(rows: list[AgencyRow]) -> list[dict[str, Any]]:
+    out = []
+    for kind, label in Agency.Kind.choices:
+        subset = [r for r in rows if r.kind == kind]
+        if not subset:
+            continue
+        required = sum(r.required for r in subset)
+        completed = sum(r.completed for r in subset)
+        out.append(
+            {
+                "kind": kind,
+                "label": str(label),
+                "agencies": len(subset),
+                "required": required,
+                "completed": completed,
+                "rate": _rate(completed, required),
+            }
+        )
+    return out
+
+
+def _trend(
+    agency_ids: set[int], program_id: int | None, required: int
+) -> list[dict[str, Any]]:
+    """Completions per month and the cumulative completion rate at each month's end."""
+    rows = AgencyMonthStat.objects.filter(agency_id__in=agency_ids)
+    if program_id:
+        rows = rows.filter(program_id=program_id)
+    per_month = rows.values("month").annotate(n=Sum("completed")).order_by("month")
+    cumulative, out = 0, []
+    for row in per_month:
+        cumulative += row["n"]
+        out.append(
+            {
+                "month": row["month"].strftime("%Y-%m"),
+                "completed": row["n"],
+                "cumulative": cumulative,
+                "rate": _rate(cumulative, required),
+            }
+        )
+    return out
+
+
+# --- One agency ---------------------------------------------------------------------
+@dataclass
+class ProgramRow:
+    program_id: int
+    code: str
+    title: str
+    required: int
+    completed: int
+    overdue: int
+    next_deadline: str | None
+    rate: float
+
+
+def agency_program_rows(
+    *, agency: Agency, today: datetime.date | None = None
+) -> list[ProgramRow]:
+    today = today or timezone.localdate()
+    grouped: dict[int, dict[str, Any]] = {}
+    stats = AgencyProgramStat.objects.filter(agency=agency).select_related("program")
+    for stat in stats.order_by("program__code", "deadline"):
+        entry = grouped.setdefault(
+            stat.program_id,
+            {"program": stat.program, "req": 0, "done": 0, "late": 0, "next": None},
+        )
+        entry["req"] += stat.required
+        entry["done"] += stat.completed
+        if stat.deadline < today:
+            entry["late"] += stat.required - stat.completed
+        elif entry["next"] is None and stat.required > stat.completed:
+            entry["next"] = stat.deadline.isoformat()
+    return [
+        ProgramRow(
+            program_id=pid,
+            code=e["program"].code,
+            title=e["program"].title,
+            required=e["req"],
+            completed=e["done"],
+            overdue=e["late"],
+            next_deadline=e["next"],
+            rate=_rate(e["done"], e["req"]),
+        )
+        for pid, e in grouped.items()
+    ]
+
+
+def agency_row(*, agency: Agency, today: datetime.date | None = None) -> AgencyRow:
+    """The same row the province table shows for `agency`."""
+    today = today or timezone.localdate()
+    rows = {agency.pk: AgencyRow(agency.pk, agency.code, agency.name, agency.kind)}
+    _fill_counts(rows, today, None, _successors(today))
+    stat = AgencyStat.objects.filter(agency=agency).first()
+    if stat:
+        rows[agency.pk].officers = stat.officers
+        rows[agency.pk].focal_point_completed_p1 = stat.focal_point_completed_p1
+    return rows[agency.pk].finish()
+
+
+def _with_requirement_counts(
+    profiles: QuerySet[OfficerProfile],
+) -> QuerySet[OfficerProfile]:
+    today = timezone.localdate()
+    return profiles.annotate(
+        n_required=Count("user__requirements", distinct=True),
+        n_completed=Count(
+            "user__requirements",
+            filter=Q(user__requirements__completed_at__isnull=False),
+            distinct=True,
+        ),
+        n_overdue=Count(
+            "user__requirements",
+            filter=Q(
+                user__requirements__completed_at__isnull=True,
+                user__requirements__deadline__lt=today,
+            ),
+            distinct=True,
+        ),
+    )
+
+
+def agency_officers(*, agency: Agency, search: str = "") -> QuerySet[OfficerProfile]:
+    """Officers of `agency` with their requirement counts (one query per page)."""
+    profiles = OfficerProfile.objects.filter(agency=agency).select_related("user")
+    if search:
+        profiles = profiles.filter(
+            Q(user__full_name__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(user__email__icontains=search)
+        )
+    return _with_requirement_counts(profiles).order_by(
+        "user__full_name", "user__username"
+    )
+
+
+def province_officers() -> QuerySet[OfficerProfile]:
+    """Every officer with an agency, with requirement counts (DOST exports)."""
+    profiles = OfficerProfile.objects.filter(agency__isnull=False).select_related(
+        "user", "agency"
+    )
+    return _with_requirement_counts(profiles).order_by("agency__code", "user__username")
+
+
+def overdue_requirements(
+    *, agency: Agency | None = None, today: datetime.date | None = None
+) -> QuerySet[Requirement]:
+    today = today or timezone.localdate()
+    rows = Requirement.objects.filter(completed_at__isnull=True, deadline__lt=today)
+    if agency is not None:
+        rows = rows.filter(agency=agency)
+    return rows.select_related("user", "program", "agency").order_by(
+        "agency__name", "deadline", "user__full_name"
+    )
+
+
+def officer_requirements(*, user: User) -> QuerySet[Requirement]:
+    return (
+        Requirement.objects.filter(user=user)
+        .select_related("program", "agency", "target")
+        .order_by("deadline")
+    )
+
+
+# --- Other reads --------------------------------------------------------------------
+def targets_list() -> QuerySet[Target]:
+    return (
+        Target.objects.select_related("program", "agency")
+        .annotate(
+            n_required=Count("requirements"),
+            n_completed=Count(
+                "requirements", filter=Q(requirements__completed_at__isnull=False)
+            ),
+        )
+        .order_by("-is_active", "deadline")
+    )
+
+
+def roster_imports_for(*, agency: Agency | None) -> QuerySet[RosterImport]:
+    rows = RosterImport.objects.select_related("agency", "uploaded_by")
+    return rows.filter(agency=agency) if agency else rows
+
+
+def monthly_reports() -> QuerySet[MonthlyReport]:
+    return MonthlyReport.objects.select_related("sent_by").order_by("-month")

@@ -1,0 +1,271 @@
+"""Writes for tracking: targets and the requirements they create, completions,
+reminders, access logging. Rosters live in `rosters.py`, reports in `reports.py`."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import ProgramPage
+from lms.accounts.models import OfficerProfile, User
+from lms.agencies.models import Agency
+from lms.tracking import learning
+from lms.tracking.models import AccessLog, Requirement, Target
+from lms.tracking.stats import agency_stats_deferred, agency_stats_mark_dirty
+
+logger = logging.getLogger(__name__)
+
+
+# --- Access log ---------------------------------------------------------------------
+def access_log_record(*, user: User | None, action: str, description: str) -> AccessLog:
+    return AccessLog.objects.create(
+        user=user if user and user.is_authenticated else None,
+        action=action,
+        object_description=description[:500],
+    )
+
+
+# --- Targets ------------------------------------------------------------------------
+def target_officers(*, target: Target) -> QuerySet[OfficerProfile]:
+    """Officer profiles a target applies to (current agencies only)."""
+    profiles = OfficerProfile.objects.filter(agency__isnull=False)
+    if target.agency_id:
+        profiles = profiles.filter(agency_id=target.agency_id)
+    if target.agency_kind:
+        profiles = profiles.filter(agency__kind=target.agency_kind)
+    profiles = profiles.filter(
+        Q(agency__valid_to__isnull=True) | Q(agency__valid_to__gt=timezone.localdate())
+    )
+    if target.focal_points_only:
+        profiles = profiles.filter(is_data_focal_point=True)
+    if target.it_officers_only:
+        profiles = profiles.filter(is_it_officer=True)
+    if target.position_contains:
+        profiles = profiles.filter(position__icontains=target.position_contains)
+    return profiles
+
+
+def _target_matches(target: Target, profile: OfficerProfile, agency: Agency) -> bool:
+    if profile.agency_id is None or not agency.is_current():
+        return False
+    position = target.position_contains.casefold()
+    return (
+        (not target.agency_id or target.agency_id == profile.agency_id)
+        and (not target.agency_kind or target.agency_kind == agency.kind)
+        and (not target.focal_points_only or profile.is_data_focal_point)
+        and (not target.it_officers_only or profile.is_it_officer)
+        and (not position or position in profile.position.casefold())
+    )
+
+
+@transaction.atomic
+def target_create(*, created_by: User, **fields: Any) -> Target:
+    target = Target.objects.create(created_by=created_by, **fields)
+    target_apply(target=target)
+    return target
+
+
+@transaction.atomic
+def target_apply(*, target: Target) -> int:
+    """Create requirements and course enrolments for every officer the target
+    matches; returns how many officers received a new requirement. Idempotent."""
+    user_ids = list(target_officers(target=target).values_list("user_id", flat=True))
+    created = 0
+    with agency_stats_deferred():
+        for start in range(0, len(user_ids), 500):
+            created += requirements_sync(
+                user_ids=user_ids[start : start + 500], assigned_by=target.created_by
+            )
+    return created
+
+
+@transaction.atomic
+def target_deactivate(*, target: Target) -> None:
+    target.is_active = False
+    target.save(update_fields=["is_active"])
+    open_rows = Requirement.objects.filter(target=target, completed_at__isnull=True)
+    user_ids = list(open_rows.values_list("user_id", flat=True))
+    with agency_stats_deferred():
+        requirements_sync(user_ids=user_ids)
+
+
+def _desired(profile: OfficerProfile, targets: list[Target]) -> dict[int, Target]:
+    """Program id → the matching active target with the earliest deadline."""
+    wanted: dict[int, Target] = {}
+    for target in targets:
+        if not _target_matches(target, profile, profile.agency):
+            continue
+        current = wanted.get(target.program_id)
+        if current is None or target.deadline < current.deadline:
+            wanted[target.program_id] = target
+    return wanted
+
+
+def requirements_sync(
+    *, user_ids: Iterable[int], assigned_by: User | None = None
+) -> int:
+    """Bring officers' open requirements in line with the active targets.
+
+    New matches get a requirement (already completed if courses has a completion)
+    and course enrolments; officers who moved carry open requirements to the new
+    agency; requirements no target asks for any more are dropped if still open.
+    Completed requirements never change: their credit is history.
+    """
+    ids = list(user_ids)
+    profiles = list(
+        OfficerProfile.objects.filter(user_id__in=ids).select_related("agency", "user")
+    )
+    targets = list(Target.objects.filter(is_active=True))
+    existing: dict[tuple[int, int], Requirement] = {
+        (r.user_id, r.program_id): r
+        for r in Requirement.objects.filter(user_id__in=ids)
+    }
+    completions = {
+        (c.user_id, c.program_id): c for c in learning.program_completions(user_ids=ids)
+    }
+    created, dirty = 0, set()
+    to_enrol: dict[tuple[int, datetime.date, int], list[User]] = {}
+    for profile in profiles:
+        wanted = _desired(profile, targets) if profile.agency_id else {}
+        for program_id, target in wanted.items():
+            row = existing.pop((profile.user_id, program_id), None)
+            if row is None:
+                row = _requirement_create(
+                    profile, target, completions.get((profile.user_id, program_id))
+                )
+                created += 1
+                if row.completed_at is None:
+                    key = (program_id, target.deadline, target.created_by_id)
+                    to_enrol.setdefault(key, []).append(profile.user)
+            elif row.completed_at is None:
+                dirty.add(row.agency_id)
+                _requirement_refresh(row, profile, target)
+            dirty.add(row.agency_id)
+        dirty.add(profile.agency_id)
+    _enrol(to_enrol, assigned_by)
+    # Whatever is left in `existing` for these officers is no longer wanted.
+    stale = [r.pk for r in existing.values() if r.completed_at is None]
+    dirty.update(r.agency_id for r in existing.values() if r.completed_at is None)
+    Requirement.objects.filter(pk__in=stale).delete()
+    agency_stats_mark_dirty(agency_ids=dirty)
+    return created
+
+
+def _enrol(
+    groups: dict[tuple[int, datetime.date, int], list[User]],
+    assigned_by: User | None,
+) -> None:
+    """One courses call per program and deadline, for all officers at once."""
+    programs = ProgramPage.objects.in_bulk({key[0] for key in groups})
+    authors = User.objects.in_bulk({key[2] for key in groups})
+    for (program_id, deadline, author_id), users in groups.items():
+        learning.enrolments_assign(
+            users=users,
+            program=programs[program_id],
+            deadline=deadline,
+            assigned_by=assigned_by or authors[author_id],
+        )
+
+
+def _requirement_create(
+    profile: OfficerProfile, target: Target, completion: learning.Completion | None
+) -> Requirement:
+    return Requirement.objects.create(
+        user_id=profile.user_id,
+        program_id=target.program_id,
+        target=target,
+        agency_id=(completion.agency_id if completion else None) or profile.agency_id,
+        deadline=target.deadline,
+        is_focal_point=profile.is_data_focal_point,
+        completed_at=completion.completed_at if completion else None,
+    )
+
+
+def _requirement_refresh(
+    row: Requirement, profile: OfficerProfile, target: Target
+) -> None:
+    fields = {
+        "agency_id": profile.agency_id,
+        "deadline": target.deadline,
+        "target_id": target.pk,
+        "is_focal_point": profile.is_data_focal_point,
+    }
+    changed = [k for k, v in fields.items() if getattr(row, k) != v]
+    if changed:
+        for key in changed:
+            setattr(row, key, fields[key])
+        row.save(update_fields=[k.removesuffix("_id") for k in changed])
+
+
+# --- Completions --------------------------------------------------------------------
+def requirement_complete(
+    *,
+    user: User,
+    program: ProgramPage,
+    completed_at: datetime.datetime,
+    agency_id: int | None,
+) -> Requirement | None:
+    """Record a program completion: the requirement is done and credited to the
+    agency the officer belonged to at that moment."""
+    row = Requirement.objects.filter(user=user, program=program).first()
+    profile = OfficerProfile.objects.filter(user=user).only("agency_id").first()
+    credit = agency_id or (profile.agency_id if profile else None)
+    if row is None:
+        agency_stats_mark_dirty(agency_ids=[credit])
+        return None
+    previous = row.agency_id
+    if row.completed_at is None:
+        row.completed_at = completed_at
+        row.agency_id = credit or row.agency_id
+        row.save(update_fields=["completed_at", "agency"])
+    agency_stats_mark_dirty(agency_ids=[previous, row.agency_id])
+    return row
+
+
+# --- Reminders ----------------------------------------------------------------------
+def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
+    """E-mail every overdue officer of `agency` once; returns how many were sent."""
+    today = timezone.localdate()
+    rows = (
+        Requirement.objects.filter(
+            agency=agency, completed_at__isnull=True, deadline__lt=today
+        )
+        .select_related("user", "program")
+        .order_by("user_id")
+    )
+    by_user: dict[int, list[Requirement]] = {}
+    for row in rows:
+        if row.user.email:
+            by_user.setdefault(row.user_id, []).append(row)
+    messages = [_reminder_message(reqs) for reqs in by_user.values()]
+    send_mass_mail(messages, fail_silently=False)
+    access_log_record(
+        user=sent_by,
+        action="reminder_send",
+        description=f"Nhắc nhở {len(messages)} cán bộ quá hạn của {agency.code}",
+    )
+    return len(messages)
+
+
+def _reminder_message(reqs: list[Requirement]) -> tuple[str, str, str, list[str]]:
+    user = reqs[0].user
+    lines = [
+        f"- {r.program.title} ({r.program.code}): hạn chót {r.deadline:%d/%m/%Y}"
+        for r in reqs
+    ]
+    body = _(
+        "Kính gửi {name},\n\nCác chương trình đào tạo sau đã quá hạn hoàn thành:\n"
+        "{lines}\n\nĐề nghị đồng chí sắp xếp thời gian học tập tại {site}.\n\n"
+        "Học viện Dữ liệu tỉnh Bắc Ninh"
+    ).format(name=user.get_full_name(), lines="\n".join(lines), site=settings.SITE_URL)
+    subject = _("Nhắc nhở: chương trình đào tạo đã quá hạn")
+    return subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]

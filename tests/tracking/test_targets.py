@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from courses.models import Enrolment
+from lms.accounts.services import officer_move
+from lms.tracking.models import Requirement
+from tests.tracking.conftest import complete, in_days, make_officer, refresh
+
+
+def test_a_target_creates_requirements_and_enrolments_for_matching_officers(
+    commune, department, target_factory, programs
+):
+    focal = make_officer(commune, focal=True)
+    make_officer(commune, focal=False)
+    make_officer(department, focal=True)
+
+    target_factory("P1", focal_points_only=True, deadline=in_days(30))
+
+    assert list(Requirement.objects.values_list("user_id", flat=True)) == [focal.pk]
+    enrolment = Enrolment.objects.get(user=focal)
+    assert enrolment.deadline == in_days(30)
+    assert enrolment.course.program_id == programs["P1"].pk
+
+
+def test_an_officer_added_later_gets_the_target(commune, target_factory):
+    target_factory("P1", focal_points_only=True)
+    newcomer = make_officer(commune, focal=True)
+    assert Requirement.objects.filter(user=newcomer).count() == 1
+    assert Enrolment.objects.filter(user=newcomer).exists()
+
+
+def test_applying_a_target_twice_changes_nothing(commune, target_factory):
+    from lms.tracking.services import target_apply
+
+    make_officer(commune)
+    target = target_factory("P1")
+    assert target_apply(target=target) == 0
+    assert Requirement.objects.count() == 1
+
+
+def test_an_open_requirement_follows_the_officer_to_a_new_agency(
+    commune, other_commune, target_factory
+):
+    user = make_officer(commune)
+    target_factory("P1")
+    officer_move(user=user, agency=other_commune)
+    assert Requirement.objects.get(user=user).agency == other_commune
+
+
+def test_a_completion_stays_credited_to_the_agency_at_completion_time(
+    commune, other_commune, target_factory, programs
+):
+    user = make_officer(commune)
+    target_factory("P1")
+    complete(user, programs["P1"])
+    officer_move(user=user, agency=other_commune)
+    row = Requirement.objects.get(user=user)
+    assert row.agency == commune
+    assert row.completed_at is not None
+
+
+def test_moving_to_an_agency_the_target_does_not_cover_drops_the_open_requirement(
+    commune, department, target_factory
+):
+    user = make_officer(commune)
+    target_factory("P1", agency_kind="commune")
+    officer_move(user=user, agency=department)
+    refresh()
+    assert not Requirement.objects.filter(user=user).exists()
+
+
+def test_an_officer_who_already_completed_is_counted_as_done(
+    commune, target_factory, programs
+):
+    user = make_officer(commune)
+    complete(user, programs["P1"])
+    target_factory("P1")
+    assert Requirement.objects.get(user=user).completed_at is not None
+
+
+def test_the_earliest_deadline_wins_when_two_targets_ask_for_one_program(
+    commune, target_factory
+):
+    user = make_officer(commune, focal=True)
+    target_factory("P1", deadline=in_days(90))
+    target_factory("P1", focal_points_only=True, deadline=in_days(10))
+    assert Requirement.objects.get(user=user).deadline == in_days(10)
+
+
+def test_targets_page_creates_a_target(client, dost_admin, commune, programs):
+    make_officer(commune, focal=True)
+    client.force_login(dost_admin)
+    response = client.post(
+        "/chi-tieu/",
+        {
+            "name": "Đầu mối dữ liệu xã hoàn thành P1",
+            "program": programs["P1"].pk,
+            "agency_kind": "commune",
+            "focal_points_only": "on",
+            "deadline": in_days(30).isoformat(),
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Đã giao chỉ tiêu" in response.content.decode()
+    assert Requirement.objects.count() == 1
+
+
+def test_targets_page_is_not_found_for_an_agency_manager(client, manager):
+    client.force_login(manager)
+    assert client.get("/chi-tieu/").status_code == 404
