@@ -12,11 +12,12 @@ export
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml jupyter_config/package-lock.json
 	@scripts/system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet -e . --group dev
+	jupyter_config/install-proxy
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install pinned dependencies (dev + test groups)
@@ -27,6 +28,7 @@ run: install ## Migrate, load demo content, start web + worker + beat on 127.0.0
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Học viện Dữ liệu: http://127.0.0.1:8000/   (Wagtail admin: /admin/)"
+	@echo "  JupyterLab: http://127.0.0.1:18000/ (mở từ trang bài học: \"Mở bài thực hành\")"
 	@echo "  Demo accounts (local only), password 'hocviendulieu2026':"
 	@echo "    hocvien (learner) · giangvien (instructor) · quanly (agency manager) · sokhcn (DOST admin)"
 	@echo ""

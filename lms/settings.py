@@ -371,9 +371,44 @@ LOGGING = {
         "lms.security": {"level": "INFO"},
         # Wagtail's inline django-tasks log every search-index update at INFO.
         "django_tasks": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
 # --- Academy --------------------------------------------------------------------------
 JUPYTERHUB_URL = env_str("JUPYTERHUB_URL", "http://127.0.0.1:18000")
 JUPYTERHUB_API_TOKEN = env_str("JUPYTERHUB_API_TOKEN")
+
+# --- Certificates ---------------------------------------------------------------------
+CERTIFICATE_SERIAL_PREFIX = env_str("CERTIFICATE_SERIAL_PREFIX", "BN")
+CERTIFICATE_ISSUER_NAME = env_str(
+    "CERTIFICATE_ISSUER_NAME", "Sở Khoa học và Công nghệ tỉnh Bắc Ninh"
+)
+CERTIFICATE_SIGNER_NAME = env_str("CERTIFICATE_SIGNER_NAME", "")
+CERTIFICATE_SIGNER_TITLE = env_str("CERTIFICATE_SIGNER_TITLE", "Giám đốc")
+# Verify pages per IP per minute (0 turns the limit off).
+CERTIFICATE_VERIFY_RATE_LIMIT = env_int("CERTIFICATE_VERIFY_RATE_LIMIT", 60, minimum=0)
+# Ed25519 key that signs Open Badges 3.0 credentials; created on first use (0600).
+OPENBADGES_ISSUER_KEY_FILE = Path(
+    env_str("OPENBADGES_ISSUER_KEY_FILE", str(DATA_DIR / "openbadges-issuer.pem"))
+)
+
+# --- Tracking -------------------------------------------------------------------------
+# Day of the month the monthly report to DOST is frozen (the plan's deadline is the 25th).
+MONTHLY_REPORT_DAY = env_int("MONTHLY_REPORT_DAY", 20, minimum=1, maximum=28)
+
+# --- Labs -----------------------------------------------------------------------------
+LABS_MAX_NOTEBOOK_BYTES = env_int(
+    "LABS_MAX_NOTEBOOK_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+LABS_MAX_PENDING_PER_USER = env_int("LABS_MAX_PENDING_PER_USER", 3, minimum=1)
+LABS_MAX_ATTEMPTS = env_int("LABS_MAX_ATTEMPTS", 4, minimum=1)
+LABS_GRADING_QUEUE = env_str("LABS_GRADING_QUEUE") or None
+LABS_GRADE_SOFT_TIME_LIMIT = env_int("LABS_GRADE_SOFT_TIME_LIMIT", 300, minimum=10)
+LABS_GRADE_TIME_LIMIT = env_int("LABS_GRADE_TIME_LIMIT", 360, minimum=15)
+LABS_SWEEP_EVERY_SECONDS = env_int("LABS_SWEEP_EVERY_SECONDS", 60, minimum=5)
+LABS_SWEEP_QUEUED_AFTER = env_int("LABS_SWEEP_QUEUED_AFTER", 1800, minimum=30)
+LABS_SWEEP_RUNNING_AFTER = env_int("LABS_SWEEP_RUNNING_AFTER", 900, minimum=30)
+LABS_SWEEP_UNPUBLISHED_AFTER = env_int("LABS_SWEEP_UNPUBLISHED_AFTER", 10, minimum=1)
+COURSE_REMINDERS_HOUR = env_int("COURSE_REMINDERS_HOUR", 7, minimum=0, maximum=23)

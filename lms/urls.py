@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("lms.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("", include("lms.oauth_urls")),
     path("", include("lms.tracking.urls")),
     path("", include("courses.urls")),
     path("", include("labs.urls")),

@@ -45,6 +45,43 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
 }
 
+# Certificates: agency managers read their own agency's register; DOST issues,
+# revokes, re-issues, reads the province register and edits who signs.
+ROLE_PERMISSIONS[Role.AGENCY_MANAGER] += ["certificates.view_agency_register"]
+ROLE_PERMISSIONS[Role.DOST_ADMIN] += [
+    "certificates.issue_certificate",
+    "certificates.revoke_certificate",
+    "certificates.view_province_register",
+    "certificates.view_agency_register",
+    "certificates.view_certificatesigner",
+    "certificates.add_certificatesigner",
+    "certificates.change_certificatesigner",
+]
+
+# Labs: instructors and DOST upload lab bundles in the admin, see every submission
+# and regrade; learners only see their own submissions (no permission needed).
+_LABS = [
+    "labs.view_lab",
+    "labs.add_lab",
+    "labs.change_lab",
+    "labs.add_labbundleversion",
+    "labs.view_labbundleversion",
+    "labs.view_all_submissions",
+    "labs.regrade_submission",
+]
+ROLE_PERMISSIONS[Role.INSTRUCTOR] += _LABS
+ROLE_PERMISSIONS[Role.DOST_ADMIN] += _LABS
+
+# Tracking: DOST sees the province dashboard, sets targets and owns the monthly
+# report; agency managers work through accounts.view_agency_officers/manage_agency_roster.
+ROLE_PERMISSIONS[Role.DOST_ADMIN] += [
+    "tracking.view_province_dashboard",
+    "tracking.manage_monthly_report",
+    "tracking.view_target",
+    "tracking.add_target",
+    "tracking.change_target",
+]
+
 
 def _permission(dotted: str) -> Permission:
     app_label, codename = dotted.split(".", 1)

@@ -4,11 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 # Each app may contribute demo content through a `demo.seed()` function; they run
-# in this order because later content refers to earlier content.
+# in this order because later content refers to earlier content
+# (lessons embed labs, certificates need courses).
 DEMO_MODULES = [
     "lms.demo",
-    "courses.demo",
     "labs.demo",
+    "courses.demo",
     "certificates.demo",
     "lms.tracking.demo",
 ]
