@@ -372,6 +372,12 @@ def _private_root(spec: SandboxSpec, *, pidns: bool) -> dict[str, bool]:
     learner_tmp = os.path.join(spec.jobdir, "tmp")
     for tmp in PRIVATE_TMP_DIRS:
         _expose_dir(new_root, tmp, source=learner_tmp)
+    # A checkout (and its venv) may itself live under /tmp, e.g. a CI clone: the
+    # private /tmp above hid it, so bind it again on top (it stays read-only: only
+    # the tmp mounts themselves are made writable below).
+    for path in spec.visible:
+        if any(path == tmp or path.startswith(tmp + "/") for tmp in PRIVATE_TMP_DIRS):
+            _expose(new_root, path)
     # After the /tmp binds: if the job folder lives under /tmp, its path is recreated
     # inside the learner's own tmp and bound there, so every path stays the same.
     _expose_dir(new_root, spec.jobdir, recursive=False)

@@ -17,12 +17,18 @@ def test_home_page_renders_in_vietnamese(client, seeded):
     assert "Kế hoạch phát triển dữ liệu năm 2026" in body
 
 
-def test_home_page_renders_in_english(client, seeded):
-    response = client.get("/", headers={"accept-language": "en"})
+def test_home_page_renders_in_english(client, seeded, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get("/")
     body = response.content.decode()
     assert '<html lang="en">' in body
     assert "Data Academy" in body
     assert "monthly report" in body
+
+
+def test_an_english_browser_still_gets_vietnamese_by_default(client, seeded):
+    response = client.get("/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="vi">' in response.content.decode()
 
 
 def test_the_language_switch_remembers_english(client, seeded):
