@@ -24,12 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Repair the page tree a previous run's transactional test may have flushed
-    from the reused test database."""
+    """Start every run from a clean reused test database.
+
+    An interrupted run can leave rows a transactional test committed, and a
+    finished one leaves the page tree flushed: flush (which re-runs the post-migrate
+    hooks: permissions, role groups, beat schedules) and rebuild the home page.
+    """
+    from django.core.management import call_command
+
     from lms.accounts.roles import roles_sync
     from lms.services import home_page_ensure
 
     with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
         home_page_ensure()
         roles_sync()
 
