@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 _ADMIN_PREFIXES = ("/admin/", "/django-admin/")
@@ -30,4 +31,13 @@ class AcademyCSPMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         if request.path_info.startswith(_ADMIN_PREFIXES) and parts.replace is None:
             parts.replace = dict(_ADMIN_RELAXATION)
+        if parts.update is None:
+            # "Mở bài thực hành" posts here and is redirected to the hub, which
+            # form-action also governs; read the hub URL at request time.
+            parts.update = {"form-action": [_origin(settings.JUPYTERHUB_URL)]}
         return parts
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"

@@ -357,8 +357,7 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 
 # No inline scripts: every script is a static file. Inline style *attributes* are
-# allowed (progress bars set their width), <style> elements are not. Lab links leave
-# for the hub through a form redirect, so its origin is a form-action target.
+# allowed (progress bars set their width), <style> elements are not.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -375,7 +374,8 @@ CONTENT_SECURITY_POLICY = {
             "https://player.vimeo.com",
         ],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", env_str("JUPYTERHUB_URL", "http://127.0.0.1:18000")],
+        # lms.csp adds the hub's origin (settings.JUPYTERHUB_URL) per request.
+        "form-action": ["'self'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     }

@@ -30,3 +30,14 @@ def test_readyz_fails_when_the_broker_is_unreachable(client, db):
         app.conf.broker_url = original
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
+
+
+def test_pages_forbid_inline_scripts_and_allow_the_hub_as_form_target(
+    client, db, settings
+):
+    settings.JUPYTERHUB_URL = "http://127.0.0.1:18555/"
+    policy = client.get("/healthz")["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    assert "form-action 'self' http://127.0.0.1:18555" in policy
+    assert "frame-ancestors 'none'" in policy
