@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from django.db.models import QuerySet
 
 from certificates.models import Certificate
+from lms.spreadsheets import formula_neutralise
 
 HEADER = [
     "Số hiệu",
@@ -28,14 +29,7 @@ HEADER = [
     "Lý do",
     "Đường dẫn xác minh",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Prefix text that a spreadsheet would evaluate with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+neutralise = formula_neutralise
 
 
 def register_rows(certificates: QuerySet[Certificate]) -> Iterator[list[object]]:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from courses import selectors, services
 from courses.models import CoursePage, Enrolment, LessonPage, ProgramPage, Question
 from courses.services import CourseError
+from lms.spreadsheets import formula_neutralise
 
 # --- Access helpers ---------------------------------------------------------------
 
@@ -306,11 +307,7 @@ EXPORT_HEADER = [
 ]
 
 
-def _cell(value: object) -> object:
-    """Neutralise spreadsheet formulas (CSV/XLSX injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+_cell = formula_neutralise
 
 
 def _export_rows(course: CoursePage):

@@ -19,15 +19,14 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from lms.agencies.models import Agency
+from lms.spreadsheets import formula_neutralise
 from lms.tracking import selectors
-
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def cell_safe(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
+    """A spreadsheet-safe cell: no formulas, naive local datetimes."""
+    if isinstance(value, str):
+        return formula_neutralise(value)
     if isinstance(value, datetime.datetime):
         return (
             timezone.localtime(value).replace(tzinfo=None)
