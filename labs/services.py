@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import posixpath
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -369,7 +370,6 @@ def _html_attach(
     """Render the executed notebook and attach it to the graded submission. Done
     after the grade is stored because nbconvert takes ~0.5 s: the learner sees the
     feedback first, the notebook frame fills in a moment later."""
-    previous = submission.executed_html.name
     try:
         html = render()
     except Exception:  # noqa: BLE001 - the notebook view is a display aid; the grade stands
@@ -390,8 +390,24 @@ def _html_attach(
     )
     if not owned.update(executed_html=name):
         storage.delete(name)
-    elif previous and previous != name:
-        storage.delete(previous)
+    else:
+        _html_orphans_delete(submission, keep=name)
+
+
+def _html_orphans_delete(submission: Submission, *, keep: str) -> None:
+    """Remove this submission's other rendered notebooks: the previous grading's, and
+    any a killed run saved but never recorded."""
+    storage = submission.executed_html.storage
+    folder = posixpath.dirname(keep)
+    try:
+        _dirs, files = storage.listdir(folder)
+    except OSError:
+        return
+    prefix = f"{submission.pk}-"
+    for filename in files:
+        path = posixpath.join(folder, filename)
+        if filename.startswith(prefix) and filename.endswith(".html") and path != keep:
+            storage.delete(path)
 
 
 def submission_grade(
