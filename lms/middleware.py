@@ -19,3 +19,26 @@ class VietnameseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RejectNulBytesMiddleware:
+    """Answer 400 to a query string or form holding a NUL byte.
+
+    PostgreSQL text cannot store NUL, so such input would otherwise end as a 500
+    deep inside a query (found by schemathesis on the API).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.http import HttpResponseBadRequest, JsonResponse
+
+        raw = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in raw or "\x00" in raw:
+            message = "Yêu cầu chứa ký tự không hợp lệ (NUL)."
+            if request.path.startswith("/api/"):
+                # The API documents input errors as 422 with a JSON detail.
+                return JsonResponse({"detail": message}, status=422)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
