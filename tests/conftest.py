@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -119,6 +120,13 @@ def celery_worker_process(transactional_db) -> Iterator[subprocess.Popen]:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for servers tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):

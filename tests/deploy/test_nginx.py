@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,17 +13,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.deploy,
     pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_http(url: str, timeout: float = 30) -> None:
@@ -57,7 +52,7 @@ def stack(tmp_path_factory):
         check=True,
         timeout=300,
     )
-    web_port, nginx_port = _free_port(), _free_port()
+    web_port, nginx_port = free_port(), free_port()
     gunicorn = subprocess.Popen(
         [
             sys.executable,

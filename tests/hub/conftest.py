@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,19 +24,13 @@ import pytest
 import requests
 from django.core.cache import cache
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 # The labs app's fixtures: a tiny bundle folder and a real grading worker.
 from tests.labs.lab_fixtures import labs_queue, labs_worker, tiny_folder  # noqa: F401
 
 CONFIG = ROOT / "jupyter_config" / "jupyterhub_config.py"
 JUPYTERHUB = Path(sys.executable).parent / "jupyterhub"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
