@@ -33,6 +33,7 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.http import HttpResponseBadRequest, JsonResponse
+        from django.template.loader import render_to_string
 
         raw = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in raw or "\x00" in raw:
@@ -40,5 +41,8 @@ class RejectNulBytesMiddleware:
             if request.path.startswith("/api/"):
                 # The API documents input errors as 422 with a JSON detail.
                 return JsonResponse({"detail": message}, status=422)
-            return HttpResponseBadRequest(message)
+            # Rendered without the request: this runs before sessions and locale.
+            return HttpResponseBadRequest(
+                render_to_string("400.html", {"message": message})
+            )
         return self.get_response(request)

@@ -46,3 +46,4 @@ def test_pages_forbid_inline_scripts_and_allow_the_hub_as_form_target(
 def test_a_nul_byte_in_the_query_is_a_clear_400(client, db):
     response = client.get("/khoa-hoc/?q=a%00b")
     assert response.status_code == 400
+    assert "Yêu cầu không hợp lệ" in response.content.decode()
