@@ -91,3 +91,80 @@ class MonthForm(forms.Form):
             raise forms.ValidationError(
                 _("Nhập tháng dạng yyyy-mm, ví dụ 2026-10.")
             ) from None
+
+
+class AssignForm(forms.Form):
+    """An agency manager (or DOST admin) assigns a course or a whole program to
+    officers of one agency, with a deadline."""
+
+    WHO_ALL, WHO_FOCAL, WHO_SELECTED = "all", "focal", "selected"
+
+    what = forms.ChoiceField(label=_("Giao khóa học hoặc chương trình"))
+    deadline = forms.DateField(
+        label=_("Hạn chót"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    who = forms.ChoiceField(
+        label=_("Giao cho"),
+        widget=forms.RadioSelect,
+        initial=WHO_SELECTED,
+        choices=[
+            (WHO_ALL, _("Tất cả cán bộ của đơn vị")),
+            (WHO_FOCAL, _("Các đầu mối dữ liệu của đơn vị")),
+            (WHO_SELECTED, _("Những cán bộ được chọn dưới đây")),
+        ],
+    )
+    officers = forms.MultipleChoiceField(
+        label=_("Cán bộ"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: object, agency: Agency, **kwargs: object):
+        from courses.models import CoursePage
+        from lms.accounts.models import OfficerProfile
+
+        super().__init__(*args, **kwargs)
+        self.agency = agency
+        choices: list = []
+        for program in ProgramPage.objects.live().order_by("code"):
+            courses = CoursePage.objects.live().filter(program=program).order_by("path")
+            group = [
+                (
+                    f"p:{program.pk}",
+                    _("Cả chương trình %(code)s") % {"code": program.code},
+                )
+            ]
+            group += [(f"c:{c.pk}", c.title) for c in courses]
+            choices.append((f"{program.code} — {program.title}", group))
+        self.fields["what"].choices = [("", "—")] + choices
+        self.profiles = list(
+            OfficerProfile.objects.filter(agency=agency, user__is_active=True)
+            .select_related("user")
+            .order_by("user__full_name", "user__username")
+        )
+        self.fields["officers"].choices = [
+            (str(p.user_id), f"{p.user.get_full_name()} — {p.position}".rstrip(" —"))
+            for p in self.profiles
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("who") == self.WHO_SELECTED and not data.get("officers"):
+            raise forms.ValidationError(_("Hãy chọn ít nhất một cán bộ."))
+        return data
+
+    def target(self) -> dict:
+        """`course=` or `program=` for `enrolment_assign`."""
+        from courses.models import CoursePage
+
+        kind, _sep, pk = self.cleaned_data["what"].partition(":")
+        if kind == "p":
+            return {"program": ProgramPage.objects.live().get(pk=int(pk))}
+        return {"course": CoursePage.objects.live().get(pk=int(pk))}
+
+    def users(self) -> list:
+        who = self.cleaned_data["who"]
+        if who == self.WHO_ALL:
+            return [p.user for p in self.profiles]
+        if who == self.WHO_FOCAL:
+            return [p.user for p in self.profiles if p.is_data_focal_point]
+        chosen = set(self.cleaned_data["officers"])
+        return [p.user for p in self.profiles if str(p.user_id) in chosen]

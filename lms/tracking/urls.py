@@ -21,6 +21,11 @@ urlpatterns = [
         views.reminders_send,
         name="reminders_send",
     ),
+    path(
+        "tong-quan/don-vi/<int:agency_id>/giao-khoa-hoc/",
+        views.assign,
+        name="assign",
+    ),
     re_path(
         r"^tong-quan/xuat/(?P<table>don-vi|can-bo|qua-han)\.(?P<fmt>csv|xlsx)$",
         views.export,

@@ -30,7 +30,7 @@ from courses.models import ProgramPage
 from lms.accounts.models import OfficerProfile, User
 from lms.agencies.models import Agency
 from lms.tracking import exports, learning, reports, rosters, selectors, services
-from lms.tracking.forms import MonthForm, RosterUploadForm, TargetForm
+from lms.tracking.forms import AssignForm, MonthForm, RosterUploadForm, TargetForm
 from lms.tracking.models import MonthlyReport, RosterImport, Target
 
 security_log = logging.getLogger("lms.security")
@@ -183,6 +183,37 @@ def reminders_send(request: HttpRequest, agency_id: int) -> HttpResponse:
         request, _("Đã gửi nhắc nhở tới %(n)s cán bộ quá hạn.") % {"n": sent}
     )
     return redirect("tracking:agency_dashboard", agency_id=agency.pk)
+
+
+@login_required
+def assign(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Giao khóa học: assign a course or program with a deadline to officers."""
+    from courses.services import CourseError, enrolment_assign
+
+    agency = _agency_for_user(request, agency_id)
+    form = AssignForm(request.POST or None, agency=agency)
+    if request.method == "POST" and form.is_valid():
+        users = form.users()
+        if not users:
+            form.add_error(None, _("Đơn vị không có cán bộ nào phù hợp để giao."))
+        else:
+            try:
+                enrolments = enrolment_assign(
+                    users=users,
+                    deadline=form.cleaned_data["deadline"],
+                    by=request.user,
+                    **form.target(),
+                )
+            except CourseError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Đã giao %(n)s lượt học cho %(people)s cán bộ.")
+                    % {"n": len(enrolments), "people": len(users)},
+                )
+                return redirect("tracking:agency_dashboard", agency_id=agency.pk)
+    return render(request, "tracking/assign.html", {"agency": agency, "form": form})
 
 
 # --- Exports ------------------------------------------------------------------------
