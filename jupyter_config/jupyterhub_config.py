@@ -297,4 +297,12 @@ else:
     # Why: the language-server extension costs start-up time and does nothing for
     # these labs.
     c.Spawner.args += ['--ServerApp.jpserver_extensions={"jupyter_lsp": False}']
-    c.Spawner.environment = {"PYTHONNOUSERSITE": "1"}
+    # Why: learners should not be asked about "Jupyter news" or told about JupyterLab
+    # updates they cannot install; the page config disables the announcements plugin.
+    c.Spawner.args += [
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"
+    ]
+    c.Spawner.environment = {
+        "PYTHONNOUSERSITE": "1",
+        "JUPYTER_CONFIG_PATH": str(HERE / "singleuser"),
+    }

@@ -144,6 +144,16 @@ def _user_path(username: str) -> str:
     return f"/users/{quote(username, safe='')}"
 
 
+# Set in the academy session once the learner has opened a lab in this session.
+SESSION_OPENED_KEY = "labs_hub_opened"
+
+
+def logout_url() -> str:
+    """The hub's logout page: it clears the hub's cookies, stops the learner's server
+    (`shutdown_on_logout`) and sends the browser back to the academy."""
+    return f"{hub_url()}/hub/logout"
+
+
 # --- Hub status -------------------------------------------------------------------------
 _HUB_UP_KEY = "labs:hub:up"
 

@@ -168,3 +168,21 @@ def lab_submit_from_hub(*, user: User, lab: Lab) -> Submission:
     return services.submission_create(
         user=user, lab=lab, notebook_bytes=notebook, source=Submission.Source.HUB
     )
+
+
+def hub_tokens_revoke(*, user: User) -> int:
+    """Revoke the OAuth tokens the academy issued to JupyterHub for `user` (at academy
+    logout), so nothing the hub kept can act as them afterwards."""
+    from oauth2_provider.models import AccessToken, RefreshToken
+
+    from lms.oauth import HUB_CLIENT_ID
+
+    refresh = RefreshToken.objects.filter(
+        user=user, application__client_id=HUB_CLIENT_ID, revoked__isnull=True
+    )
+    for token in refresh:
+        token.revoke()  # also deletes its access token
+    deleted, _ = AccessToken.objects.filter(
+        user=user, application__client_id=HUB_CLIENT_ID
+    ).delete()
+    return len(refresh) + deleted

@@ -55,6 +55,8 @@ def lab_open(request: HttpRequest, slug: str) -> HttpResponse:
         url = hub_services.lab_open(user=request.user, lab=lab)
     except hub.HubUnavailable as exc:
         return _hub_failed(request, lab, exc)
+    # Remembered so that logging out of the academy also logs out of the hub.
+    request.session[hub.SESSION_OPENED_KEY] = True
     return redirect(url)
 
 
@@ -103,5 +105,7 @@ def lab_submit(request: HttpRequest, slug: str) -> HttpResponse:
     except SubmissionRefused as exc:
         messages.error(request, str(exc))
         return _back(request, lab)
-    messages.success(request, _("Đã nhận bài nộp từ JupyterLab. Hệ thống đang chấm."))
+    from labs.views import submission_received_message
+
+    submission_received_message(request, submission, from_hub=True)
     return redirect("labs:submission_detail", pk=submission.pk)

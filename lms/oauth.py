@@ -14,6 +14,9 @@ from oauth2_provider.decorators import protected_resource
 from lms.accounts.roles import user_roles
 from lms.accounts.selectors import officer_profile_for
 
+# The OAuth application `hub_register` creates for JupyterHub.
+HUB_CLIENT_ID = "jupyterhub"
+
 
 def hub_username(user: object) -> str:
     """The learner's name on the hub: JupyterHub lower-cases usernames itself, so

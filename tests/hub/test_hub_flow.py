@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from labs import hub as hub_client
@@ -202,3 +204,28 @@ def test_the_academy_service_token_cannot_do_what_its_role_does_not_allow(
     )
     assert denied.status_code in {302, 403}
     assert hub_client.contents_get("binh_hub", "", hub_client.user_token("binh_hub"))
+
+
+def test_logging_out_of_the_academy_logs_out_of_the_hub_and_stops_the_server(
+    hub, lab, hoa, academy_browser
+):
+    from oauth2_provider.models import AccessToken
+
+    academy_browser.login("hoa_hub")
+    academy_browser.post_form("/bai-thuc-hanh/tiny-lab/mo/")
+    assert AccessToken.objects.filter(user=hoa).exists()
+
+    response = academy_browser.post_form("/accounts/logout/")
+
+    # Academy logout → the hub's logout page → back to the academy's home page.
+    back = urlsplit(response.url)
+    assert (back.port, back.path) == (urlsplit(academy_browser.base_url).port, "/")
+    assert any(r.url.startswith(f"{hub.url}/hub/logout") for r in response.history)
+    assert not AccessToken.objects.filter(user=hoa).exists()
+    wait_for(lambda: not hub.api("GET", "/users/hoa_hub").json()["servers"], timeout=30)
+    # The hub no longer knows this browser: its pages send it to log in again.
+    again = academy_browser.get(
+        f"{hub.url}/hub/home", allow_redirects=False, timeout=30
+    )
+    assert again.status_code == 302
+    assert "/hub/login" in again.headers["Location"]

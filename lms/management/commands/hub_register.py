@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import check_password
 from django.core.management.base import BaseCommand
 from oauth2_provider.models import get_application_model
 
-CLIENT_ID = "jupyterhub"
+from lms.oauth import HUB_CLIENT_ID as CLIENT_ID
 
 
 def secret_file_write(path: Path, value: str) -> None:
