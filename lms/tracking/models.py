@@ -145,6 +145,8 @@ class Requirement(models.Model):
     is_focal_point = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last day an overdue reminder went out: at most one email a day.
+    reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("yêu cầu hoàn thành")

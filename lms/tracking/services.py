@@ -232,8 +232,8 @@ def requirement_complete(
 
 
 # --- Reminders ----------------------------------------------------------------------
-def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
-    """E-mail every overdue officer of `agency` once; returns how many were sent."""
+def overdue_officers(*, agency: Agency) -> dict[int, list[Requirement]]:
+    """Overdue requirements of `agency`'s officers who have an email, by user id."""
     today = timezone.localdate()
     rows = (
         Requirement.objects.filter(
@@ -246,14 +246,28 @@ def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
     for row in rows:
         if row.user.email:
             by_user.setdefault(row.user_id, []).append(row)
-    messages = [_reminder_message(reqs) for reqs in by_user.values()]
-    send_mass_mail(messages, fail_silently=False)
+    return by_user
+
+
+def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
+    """E-mail every overdue officer of `agency`, at most once a day each (a second
+    click, or a retried task, sends nothing new); returns how many were sent."""
+    today = timezone.localdate()
+    sent = 0
+    for reqs in overdue_officers(agency=agency).values():
+        if all(r.reminded_on == today for r in reqs):
+            continue
+        send_mass_mail([_reminder_message(reqs)], fail_silently=False)
+        Requirement.objects.filter(pk__in=[r.pk for r in reqs]).update(
+            reminded_on=today
+        )
+        sent += 1
     access_log_record(
         user=sent_by,
         action="reminder_send",
-        description=f"Nhắc nhở {len(messages)} cán bộ quá hạn của {agency.code}",
+        description=f"Nhắc nhở {sent} cán bộ quá hạn của {agency.code}",
     )
-    return len(messages)
+    return sent
 
 
 def _reminder_message(reqs: list[Requirement]) -> tuple[str, str, str, list[str]]:

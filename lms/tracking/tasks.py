@@ -40,3 +40,16 @@ def monthly_report_generate(month: str | None = None) -> str:
         return gen(month=day).month.isoformat()
     except ReportAlreadySent:
         return "already-sent"
+
+
+@shared_task(name="tracking.overdue_reminders_send")
+def overdue_reminders_send(agency_id: int, sent_by_id: int) -> int:
+    from lms.accounts.models import User
+    from lms.agencies.models import Agency
+    from lms.tracking.services import overdue_reminders_send as send
+
+    agency = Agency.objects.filter(pk=agency_id).first()
+    sent_by = User.objects.filter(pk=sent_by_id).first()
+    if agency is None or sent_by is None:
+        return 0
+    return send(agency=agency, sent_by=sent_by)

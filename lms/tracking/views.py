@@ -177,10 +177,21 @@ def officer_detail(request: HttpRequest, agency_id: int, user_id: int) -> HttpRe
 @login_required
 @require_POST
 def reminders_send(request: HttpRequest, agency_id: int) -> HttpResponse:
+    from lms.tracking.tasks import overdue_reminders_send
+
     agency = _agency_for_user(request, agency_id)
-    sent = services.overdue_reminders_send(agency=agency, sent_by=request.user)
+    n = len(services.overdue_officers(agency=agency))
+    # Why a task: an agency may have hundreds of overdue officers and SMTP is slow.
+    transaction.on_commit(
+        lambda: overdue_reminders_send.delay(agency.pk, request.user.pk)
+    )
     messages.success(
-        request, _("Đã gửi nhắc nhở tới %(n)s cán bộ quá hạn.") % {"n": sent}
+        request,
+        _(
+            "Đang gửi nhắc nhở tới %(n)s cán bộ quá hạn (mỗi người nhiều nhất "
+            "một email mỗi ngày)."
+        )
+        % {"n": n},
     )
     return redirect("tracking:agency_dashboard", agency_id=agency.pk)
 

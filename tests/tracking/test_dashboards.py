@@ -77,19 +77,59 @@ def test_drill_down_from_agency_to_officer_to_course_progress(
 
 
 def test_reminders_go_to_overdue_officers_only(
-    client, dost_admin, commune, target_factory, programs
+    dost_admin, commune, target_factory, programs
 ):
     from lms.tracking.models import Requirement
+    from lms.tracking.services import overdue_reminders_send
 
     late = make_officer(commune)
     done = make_officer(commune)
     target_factory("P1", deadline=in_days(5))
     Requirement.objects.filter(agency=commune).update(deadline=in_days(-1))
     complete(done, programs["P1"])
-    client.force_login(dost_admin)
-    client.post(f"/tong-quan/don-vi/{commune.pk}/nhac-nho/")
+
+    assert overdue_reminders_send(agency=commune, sent_by=dost_admin) == 1
+
     assert [m.to for m in mail.outbox] == [[late.email]]
     assert "quá hạn" in mail.outbox[0].body
+
+
+def test_a_second_reminder_the_same_day_sends_nothing_new(
+    dost_admin, commune, target_factory
+):
+    from lms.tracking.models import Requirement
+    from lms.tracking.services import overdue_reminders_send
+
+    make_officer(commune)
+    target_factory("P1", deadline=in_days(5))
+    Requirement.objects.filter(agency=commune).update(deadline=in_days(-1))
+
+    overdue_reminders_send(agency=commune, sent_by=dost_admin)
+    assert overdue_reminders_send(agency=commune, sent_by=dost_admin) == 0
+
+    assert len(mail.outbox) == 1
+
+
+def test_the_reminder_button_queues_the_sending_and_says_for_how_many(
+    client,
+    dost_admin,
+    commune,
+    target_factory,
+    django_capture_on_commit_callbacks,
+):
+    from lms.tracking.models import Requirement
+
+    make_officer(commune)
+    target_factory("P1", deadline=in_days(5))
+    Requirement.objects.filter(agency=commune).update(deadline=in_days(-1))
+    client.force_login(dost_admin)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(f"/tong-quan/don-vi/{commune.pk}/nhac-nho/", follow=True)
+
+    assert len(callbacks) == 1
+    assert "Đang gửi nhắc nhở tới 1 cán bộ quá hạn" in response.content.decode()
+    assert mail.outbox == []
 
 
 def test_dashboard_query_count_does_not_grow_with_agencies_or_officers(
