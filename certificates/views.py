@@ -2,13 +2,13 @@
 DOST's issue / revoke / re-issue pages.
 
 Public views are rate-limited per IP (the cache is shared by every process).
-Registers return 404 for what the user may not see, and log the refusal.
+Another agency's register is "not found" (404); a page of a function the role does
+not have answers 403. Both refusals are logged (lms/security.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -51,9 +52,9 @@ from certificates.forms import (
 from certificates.imports import BatchInvalid, batch_create
 from certificates.models import Certificate, CertificateBatch
 from certificates.openbadges import REVOCATION_LIST_TYPE, public_jwk
+from lms.accounts.privacy import personal_data_access_record
 from lms.agencies.models import Agency
-
-security_log = logging.getLogger("lms.security")
+from lms.security import not_found
 
 # --------------------------------------------------------------------------
 # Public verification
@@ -289,13 +290,13 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _refuse(request: HttpRequest, what: str) -> Http404:
-    security_log.warning(
-        "certificates: refused %s to user %s (%s)",
-        what,
-        request.user.pk,
-        request.path[:200],
-    )
-    return Http404()
+    """Another agency's register: "not found", logged (lms.security)."""
+    return not_found(request, what)
+
+
+def _forbid(what: str) -> PermissionDenied:
+    """A function the role may not use: 403, logged by lms.security's middleware."""
+    return PermissionDenied(what)
 
 
 def _register_filters(
@@ -345,8 +346,21 @@ def _register(
     export = request.GET.get("export")
     if export in {"csv", "xlsx"}:
         name = f"giay-chung-nhan-{agency.code}" if agency else "giay-chung-nhan-tinh"
+        personal_data_access_record(
+            user=request.user,
+            action=f"certificate_register_export_{export}",
+            description=f"{name} ({request.get_full_path()[:300]})",
+            **({"agency": agency} if agency else {"province": True}),
+        )
         return _register_export(certificates, export, name)
     page = Paginator(certificates, 50).get_page(request.GET.get("page"))
+    personal_data_access_record(
+        user=request.user,
+        action="certificate_register_view",
+        description=f"Sổ giấy chứng nhận {agency.code if agency else 'toàn tỉnh'}, "
+        f"trang {page.number}",
+        subjects=[c.user_id for c in page if c.user_id],
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
@@ -367,7 +381,7 @@ def _register(
 def agency_register_home(request: HttpRequest) -> HttpResponse:
     agency = selectors.agency_of(user=request.user)
     if agency is None or not request.user.has_perm("certificates.view_agency_register"):
-        raise _refuse(request, "agency register")
+        raise _forbid("agency register")
     return redirect("certificates:agency_register", agency_code=agency.code)
 
 
@@ -395,14 +409,14 @@ def _agency_for_register(request: HttpRequest, agency_code: str) -> Agency:
         or own is None
         or own.pk != agency.pk
     ):
-        raise _refuse(request, f"agency register {agency.pk}")
+        raise _refuse(request, f"agency register:{agency.pk}")
     return agency
 
 
 @login_required
 def province_register(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("certificates.view_province_register"):
-        raise _refuse(request, "province register")
+        raise _forbid("province register")
     return _register(
         request,
         agency=None,
@@ -420,7 +434,7 @@ def province_register(request: HttpRequest) -> HttpResponse:
 
 def _certificate_for_manager(request: HttpRequest, code: str) -> Certificate:
     if not request.user.has_perm("certificates.revoke_certificate"):
-        raise _refuse(request, "certificate management")
+        raise _forbid("certificate management")
     try:
         certificate = selectors.certificate_by_code(code=code)
     except selectors.MalformedCode:
@@ -433,6 +447,13 @@ def _certificate_for_manager(request: HttpRequest, code: str) -> Certificate:
 @login_required
 def manage(request: HttpRequest, code: str) -> HttpResponse:
     certificate = _certificate_for_manager(request, code)
+    if request.method == "GET" and certificate.user_id:
+        personal_data_access_record(
+            user=request.user,
+            action="certificate_manage_view",
+            description=f"Giấy chứng nhận {certificate.serial}",
+            subjects=[certificate.user_id],
+        )
     revoke_form = RevokeForm(request.POST if "revoke" in request.POST else None)
     reissue_form = ReissueForm(
         request.POST if "reissue" in request.POST else None,
@@ -473,7 +494,7 @@ def manage(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def issue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("certificates.issue_certificate"):
-        raise _refuse(request, "manual issue")
+        raise _forbid("manual issue")
     form = ManualIssueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -502,7 +523,7 @@ def issue(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_upload(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("certificates.issue_certificate"):
-        raise _refuse(request, "batch issue")
+        raise _forbid("batch issue")
     form = BatchUploadForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -525,7 +546,7 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
 
 def _batch_for(request: HttpRequest, batch_id: int) -> CertificateBatch:
     if not request.user.has_perm("certificates.issue_certificate"):
-        raise _refuse(request, "batch")
+        raise _forbid("batch")
     batch = CertificateBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         raise Http404()

@@ -27,9 +27,10 @@ from wagtail.models import Orderable, Page
 
 from courses.blocks import LessonBodyBlock
 from courses.text import answer_key, search_key
+from lms.pagecache import AnonymousCacheablePageMixin
 
 
-class ProgramIndexPage(Page):
+class ProgramIndexPage(AnonymousCacheablePageMixin, Page):
     """The list of training programs (chương trình đào tạo)."""
 
     intro = RichTextField(_("giới thiệu"), blank=True)
@@ -58,7 +59,7 @@ class ProgramIndexPage(Page):
         return page.route(request, [])
 
 
-class ProgramPage(Page):
+class ProgramPage(AnonymousCacheablePageMixin, Page):
     """A training program (P1–P7 of the plan): audience, target positions, hours."""
 
     class Audience(models.TextChoices):
@@ -113,7 +114,7 @@ class ProgramPage(Page):
         verbose_name_plural = _("chương trình đào tạo")
 
 
-class CoursePage(Page):
+class CoursePage(AnonymousCacheablePageMixin, Page):
     """A course (khóa học) inside a program; its lessons are its children, its quiz
     (question bank and rules) lives on the course itself."""
 

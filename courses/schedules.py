@@ -1,4 +1,5 @@
-"""The daily reminder job as a django-celery-beat row, (re)written after migrate."""
+"""Beat rows of courses, (re)written after migrate: the daily reminder job and the
+minute-by-minute scheduled publishing of pages."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from typing import Any
 from django.conf import settings
 
 REMINDERS_NAME = "Nhắc hạn hoàn thành khóa học"
+PUBLISH_NAME = "Xuất bản nội dung theo lịch"
 
 
 def schedules_ensure() -> None:
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+    from django_celery_beat.models import (
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+    )
 
-    from courses.tasks import DEADLINE_REMINDERS_TASK
+    from courses.tasks import DEADLINE_REMINDERS_TASK, PUBLISH_SCHEDULED_TASK
 
     crontab, _ = CrontabSchedule.objects.get_or_create(
         minute="0",
@@ -29,6 +35,13 @@ def schedules_ensure() -> None:
             "crontab": crontab,
             "interval": None,
         },
+    )
+    minute, _ = IntervalSchedule.objects.get_or_create(
+        every=60, period=IntervalSchedule.SECONDS
+    )
+    PeriodicTask.objects.update_or_create(
+        name=PUBLISH_NAME,
+        defaults={"task": PUBLISH_SCHEDULED_TASK, "interval": minute, "crontab": None},
     )
 
 

@@ -11,11 +11,18 @@ import random
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.models import GroupPagePermission
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from courses.models import (
     CourseCompletion,
@@ -78,6 +85,40 @@ def program_instructor_remove(*, program: ProgramPage, user: User) -> None:
     user.groups.remove(
         *Group.objects.filter(name=program_instructor_group_name(program))
     )
+
+
+def _page_permission(permission_type: str) -> Permission:
+    return Permission.objects.get(
+        content_type__app_label="wagtailcore", codename=f"{permission_type}_page"
+    )
+
+
+MODERATION_WORKFLOW = "Duyệt nội dung khóa học"
+MODERATION_TASK = "Sở KH&CN duyệt"
+
+
+@transaction.atomic
+def moderation_workflow_ensure(*, index: Page) -> Workflow:
+    """Wagtail's moderation for course content: instructors may "submit for
+    review" and DOST admins approve (publishing it) or ask for changes. Instructors
+    keep their publish permission, so review is offered, not forced."""
+    reviewers = Group.objects.filter(name=Role.DOST_ADMIN.value).first()
+    if reviewers is not None:
+        # Approving publishes, so the reviewers hold the publish permission too.
+        for permission_type in INSTRUCTOR_PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=reviewers,
+                page=index,
+                permission=_page_permission(permission_type),
+            )
+    workflow, _created = Workflow.objects.get_or_create(name=MODERATION_WORKFLOW)
+    task, _created = GroupApprovalTask.objects.get_or_create(name=MODERATION_TASK)
+    task.groups.set([reviewers] if reviewers else [])
+    WorkflowTask.objects.get_or_create(
+        workflow=workflow, task=task, defaults={"sort_order": 0}
+    )
+    WorkflowPage.objects.update_or_create(page=index, defaults={"workflow": workflow})
+    return workflow
 
 
 # --- Enrolment --------------------------------------------------------------------

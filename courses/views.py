@@ -8,16 +8,21 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from courses import selectors, services
 from courses.models import CoursePage, Enrolment, LessonPage, ProgramPage, Question
 from courses.services import CourseError
+from lms.accounts.privacy import personal_data_access_record
+from lms.pagecache import anonymous_cacheable
+from lms.security import not_found
 from lms.spreadsheets import formula_neutralise
 
 # --- Access helpers ---------------------------------------------------------------
@@ -29,13 +34,22 @@ def _live_course(course_id: int) -> CoursePage:
     )
 
 
+def _require_teaching(request: HttpRequest) -> None:
+    """Instructor pages are a function learners and managers do not have: 403."""
+    user = request.user
+    if not user.is_staff and not selectors.courses_taught(user=user).exists():
+        raise PermissionDenied("instructor pages")
+
+
 def _taught_course(request: HttpRequest, course_id: int) -> CoursePage:
-    """A course the user teaches; anyone else gets a 404, not a 403."""
+    """A course the user teaches; another instructor's course is "not found" (and
+    logged), not "forbidden"."""
+    _require_teaching(request)
     course = get_object_or_404(
         CoursePage.objects.select_related("program"), pk=course_id
     )
     if not selectors.user_can_teach(user=request.user, program=course.program):
-        raise Http404
+        raise not_found(request, f"course:{course_id}")
     return course
 
 
@@ -113,7 +127,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     courses = selectors.catalogue_courses(**filters)
     page = Paginator(courses, 24).get_page(request.GET.get("trang"))
     programs = ProgramPage.objects.live().order_by("code").values_list("code", "title")
-    return TemplateResponse(
+    response = TemplateResponse(
         request,
         "courses/catalogue.html",
         {
@@ -123,6 +137,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "levels": CoursePage.Level.choices,
         },
     )
+    if not request.user.is_authenticated:
+        anonymous_cacheable(response)
+    return response
 
 
 @require_POST
@@ -204,8 +221,8 @@ def _attempt_for(request: HttpRequest, attempt_id: int):
         .filter(pk=attempt_id)
         .first()
     )
-    if attempt is None:
-        raise Http404
+    if attempt is None:  # another learner's attempt: "not found", logged
+        raise not_found(request, f"quiz-attempt:{attempt_id}")
     return attempt
 
 
@@ -254,7 +271,12 @@ def quiz_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
     for question in _drawn_questions(attempt):
         answer = attempt.answers.get(str(question.pk), {"given": [], "correct": False})
         labels = {c.key: c.text for c in question.choices()}
-        labels.update({"true": "Đúng", "false": "Sai"})
+        labels.update(
+            {
+                "true": pgettext("quiz answer", "Đúng"),
+                "false": pgettext("quiz answer", "Sai"),
+            }
+        )
         given = [labels.get(v, v) for v in answer["given"]]
         rows.append(
             {"question": question, "given": given, "correct": answer["correct"]}
@@ -278,9 +300,8 @@ def quiz_result(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 @login_required
 def teaching(request: HttpRequest) -> HttpResponse:
+    _require_teaching(request)
     courses = selectors.courses_taught(user=request.user)
-    if not request.user.is_staff and not courses.exists():
-        raise Http404
     return TemplateResponse(request, "courses/teaching.html", {"courses": courses})
 
 
@@ -288,11 +309,14 @@ def teaching(request: HttpRequest) -> HttpResponse:
 def course_report(request: HttpRequest, course_id: int) -> HttpResponse:
     course = _taught_course(request, course_id)
     context = selectors.course_report(course=course)
-    context.update(
-        course=course,
-        enrolments=selectors.course_enrolment_rows(course=course)[:500],
-        today=timezone.localdate(),
+    enrolments = list(selectors.course_enrolment_rows(course=course)[:500])
+    personal_data_access_record(
+        user=request.user,
+        action="course_report_view",
+        description=f"Báo cáo ghi danh khóa học #{course.pk} ({course.slug})",
+        subjects=[e.user_id for e in enrolments],
     )
+    context.update(course=course, enrolments=enrolments, today=timezone.localdate())
     return TemplateResponse(request, "courses/course_report.html", context)
 
 
@@ -336,6 +360,14 @@ def course_export(request: HttpRequest, course_id: int, fmt: str) -> HttpRespons
     course = _taught_course(request, course_id)
     if fmt not in ("csv", "xlsx"):
         raise Http404
+    personal_data_access_record(
+        user=request.user,
+        action=f"course_export_{fmt}",
+        description=f"Danh sách ghi danh khóa học #{course.pk} ({course.slug})",
+        subjects=Enrolment.objects.filter(course=course).values_list(
+            "user_id", flat=True
+        ),
+    )
     filename = f"ghi-danh-{course.slug}"
     if fmt == "csv":
         buffer = io.StringIO()

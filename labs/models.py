@@ -170,6 +170,10 @@ class Submission(models.Model):
     )
     graded_at = models.DateTimeField(_("thời điểm chấm xong"), null=True, blank=True)
 
+    # Not stored: set by services after the commit that queued it, True when the
+    # broker took the message, False when it was down (the sweeper publishes later).
+    published: bool | None = None
+
     class Meta:
         verbose_name = _("bài nộp")
         verbose_name_plural = _("bài nộp")

@@ -26,14 +26,35 @@ def can_regrade(*, user: User) -> bool:
     return user.is_authenticated and user.has_perm(REGRADE)
 
 
+def can_see_lab_submissions(*, user: User, lab: Lab) -> bool:
+    """Staff see a lab's submissions when they may oversee it: DOST admins every
+    lab, instructors the labs used in lessons of the programs they teach."""
+    from courses.models import LessonPage
+    from courses.selectors import user_can_teach, user_is_dost_admin
+
+    if not can_see_all_submissions(user=user):
+        return False
+    if user.is_superuser or user_is_dost_admin(user):
+        return True
+    lessons = LessonPage.objects.filter(labs=lab).select_related("course__program")
+    programs = {lesson.course.program for lesson in lessons if lesson.course_id}
+    return any(user_can_teach(user=user, program=program) for program in programs)
+
+
 def submission_for_user(*, user: User, pk: int) -> Submission | None:
-    """The submission if `user` owns it or may see every submission."""
+    """The submission if `user` owns it or oversees its lab."""
     if not user.is_authenticated:
         return None
-    queryset = Submission.objects.select_related("lab", "bundle_version", "user")
-    if not can_see_all_submissions(user=user):
-        queryset = queryset.filter(user=user)
-    return queryset.filter(pk=pk).first()
+    submission = (
+        Submission.objects.select_related("lab", "bundle_version", "user")
+        .filter(pk=pk)
+        .first()
+    )
+    if submission is None or submission.user_id == user.pk:
+        return submission
+    return (
+        submission if can_see_lab_submissions(user=user, lab=submission.lab) else None
+    )
 
 
 def submissions_of_learner(*, user: User, lab: Lab) -> QuerySet[Submission]:

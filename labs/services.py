@@ -7,6 +7,7 @@ or duplicated Celery message can never store a second result.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -52,6 +53,11 @@ def max_attempts() -> int:
 
 class SubmissionRefused(ValueError):
     """Bad input from a learner; the message is Vietnamese and shown as is."""
+
+
+class SubmissionNotStored(SubmissionRefused):
+    """The server could not store the notebook (disk full, storage down): nothing
+    was saved, and the same upload can be retried."""
 
 
 class BundleRefused(ValueError):
@@ -235,7 +241,9 @@ def _publish(*, submission_id: int, task_id: str) -> bool:
 
 def _queue(submission: Submission) -> None:
     """Give the submission a fresh task id and publish once the transaction commits.
-    Messages carrying an older id become no-ops."""
+    Messages carrying an older id become no-ops. After the commit,
+    `submission.published` says whether the broker took the message (None before)."""
+    submission.published = None
     submission.task_id = str(uuid.uuid4())
     submission.status = Submission.Status.QUEUED
     submission.queued_at = timezone.now()
@@ -249,9 +257,11 @@ def _queue(submission: Submission) -> None:
         regrade_run=submission.regrade_run,
         bundle_version=submission.bundle_version,
     )
-    transaction.on_commit(
-        lambda: _publish(submission_id=submission_id, task_id=task_id), robust=True
-    )
+
+    def publish() -> None:
+        submission.published = _publish(submission_id=submission_id, task_id=task_id)
+
+    transaction.on_commit(publish, robust=True)
 
 
 def _notebook_validate(notebook_bytes: bytes) -> None:
@@ -306,12 +316,43 @@ def submission_create(
     submission = Submission(
         user=user, lab=lab, bundle_version=version, sha256=sha256, source=source
     )
-    submission.notebook.save(
-        f"{lab.slug}/{uuid.uuid4().hex}.ipynb", ContentFile(notebook_bytes), save=False
-    )
-    submission.save()
+    _notebook_store(submission, notebook_bytes)
+    try:
+        submission.save()
+    except BaseException:
+        # No notebook file without its row: the learner will submit it again.
+        submission.notebook.delete(save=False)
+        raise
     _queue(submission)
     return submission
+
+
+def _notebook_store(submission: Submission, notebook_bytes: bytes) -> None:
+    """Save the notebook file, or remove whatever part of it was written and raise
+    SubmissionNotStored: a full disk must not leave a truncated notebook behind."""
+    field = submission.notebook
+    wanted = f"{submission.lab.slug}/{uuid.uuid4().hex}.ipynb"
+    name = field.field.generate_filename(submission, wanted)
+    try:
+        field.save(wanted, ContentFile(notebook_bytes), save=False)
+    except OSError as exc:
+        logger.error(
+            "Could not store a notebook of %d bytes (%s): %s",
+            len(notebook_bytes),
+            errno.errorcode.get(exc.errno or 0, "?"),
+            exc,
+        )
+        try:
+            if field.storage.exists(name):
+                field.storage.delete(name)
+        except OSError:
+            logger.exception("Could not remove the partial notebook %s", name)
+        raise SubmissionNotStored(
+            _(
+                "Máy chủ tạm thời không lưu được tệp bài nộp. Bài của bạn chưa được "
+                "nộp; hãy thử lại sau ít phút."
+            )
+        ) from exc
 
 
 def _claim(submission_id: int, task_id: str | None) -> Submission | None:
@@ -475,6 +516,10 @@ def submission_regrade(*, submission: Submission) -> Submission:
     lab = Lab.objects.select_related("current_version").get(pk=submission.lab_id)
     if lab.current_version is None:
         raise SubmissionRefused(_("Bài thực hành này chưa có gói hợp lệ."))
+    if not submission.notebook:
+        raise SubmissionRefused(
+            _("Tệp bài nộp đã được xóa khi hết thời hạn lưu trữ; điểm được giữ nguyên.")
+        )
     submission.bundle_version = lab.current_version
     submission.attempts = 0
     Submission.objects.filter(pk=submission.pk).update(attempts=0)
@@ -493,7 +538,9 @@ def submissions_regrade(*, lab: Lab, user: User | None = None) -> RegradeRun:
     )
     if lab.current_version is None:
         raise SubmissionRefused(_("Bài thực hành này chưa có gói hợp lệ."))
-    submissions = list(Submission.objects.filter(lab=lab).only("pk"))
+    # Notebooks past LAB_FILE_RETENTION_DAYS are gone; their scores stand.
+    kept = Submission.objects.filter(lab=lab).exclude(notebook="")
+    submissions = list(kept.only("pk"))
     run = RegradeRun.objects.create(
         lab=lab,
         bundle_version=lab.current_version,
@@ -504,7 +551,7 @@ def submissions_regrade(*, lab: Lab, user: User | None = None) -> RegradeRun:
         submission.bundle_version = lab.current_version
         submission.regrade_run = run
         _queue(submission)
-    Submission.objects.filter(lab=lab).update(attempts=0)
+    kept.update(attempts=0)
     return run
 
 

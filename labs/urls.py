@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from labs import hub_urls, views
 
@@ -39,9 +39,6 @@ urlpatterns = [
         name="submission_regrade",
     ),
 ]
-
-# JupyterHub launch/submit flow (labs/hub_views.py).
-urlpatterns += [path("", include("labs.hub_urls"))]
 
 # "Mở bài thực hành" and "Nộp bài từ JupyterLab" (labs/hub_views.py).
 urlpatterns += hub_urls.urlpatterns

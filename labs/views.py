@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from labs import selectors, services
 from labs.forms import NotebookUploadForm
 from labs.models import Lab, Submission
+from lms.accounts.privacy import personal_data_access_record
+from lms.security import not_found
 
 # The executed notebook holds the learner's own output (any HTML they printed): it
 # is shown only inside a sandboxed frame, with no scripts, no same-origin rights
@@ -35,16 +38,37 @@ def _lab_or_404(slug: str) -> Lab:
 
 
 def _submission_or_404(request: HttpRequest, pk: int) -> Submission:
+    """Someone else's submission is "not found" (logged), not "forbidden"."""
     submission = selectors.submission_for_user(user=request.user, pk=pk)
     if submission is None:
-        raise Http404
+        raise not_found(request, f"submission:{pk}")
     return submission
+
+
+def _log_staff_read(request: HttpRequest, submission: Submission, action: str) -> None:
+    """Staff reading a learner's submission is a read of personal data (Law 91)."""
+    if submission.user_id != request.user.pk:
+        personal_data_access_record(
+            user=request.user,
+            action=action,
+            description=f"Bài nộp #{submission.pk} ({submission.lab.slug})",
+            subjects=[submission.user_id],
+        )
 
 
 def _staff_lab_or_404(request: HttpRequest, slug: str) -> Lab:
     if not selectors.can_see_all_submissions(user=request.user):
-        raise Http404
-    return _lab_or_404(slug)
+        raise PermissionDenied(f"perm:{selectors.SEE_ALL}")
+    lab = _lab_or_404(slug)
+    if not selectors.can_see_lab_submissions(user=request.user, lab=lab):
+        # An instructor of other courses: their permission does not reach this lab.
+        raise PermissionDenied(f"lab-not-taught:{lab.slug}")
+    return lab
+
+
+def _require_regrade(request: HttpRequest) -> None:
+    if not selectors.can_regrade(user=request.user):
+        raise PermissionDenied(f"perm:{selectors.REGRADE}")
 
 
 @login_required
@@ -52,6 +76,7 @@ def _staff_lab_or_404(request: HttpRequest, slug: str) -> Lab:
 def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lab = _lab_or_404(slug)
     form = NotebookUploadForm(request.POST or None, request.FILES or None)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.submission_create(
@@ -59,8 +84,10 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except services.SubmissionRefused as exc:
             form.add_error("notebook", str(exc))
+            if isinstance(exc, services.SubmissionNotStored):
+                status = 503  # the server's fault; the same upload can be retried
         else:
-            messages.success(request, _("Đã nhận bài nộp. Hệ thống đang chấm."))
+            submission_received_message(request, submission)
             return redirect("labs:submission_detail", pk=submission.pk)
     context = {
         "lab": lab,
@@ -68,10 +95,31 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "submissions": selectors.submissions_of_learner(user=request.user, lab=lab)[
             :20
         ],
-        "can_see_all": selectors.can_see_all_submissions(user=request.user),
+        "can_see_all": selectors.can_see_lab_submissions(user=request.user, lab=lab),
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "labs/lab_detail.html", context, status=status)
+
+
+def submission_received_message(
+    request: HttpRequest, submission: Submission, *, from_hub: bool = False
+) -> None:
+    """Tell the learner the notebook is saved, and whether grading has started."""
+    if submission.published is False:
+        # The broker is down: the row is saved and the sweeper publishes it later.
+        messages.warning(
+            request,
+            _(
+                "Đã lưu bài nộp. Hệ thống chấm đang tạm gián đoạn nên bài đang chờ "
+                "chấm; bài sẽ được chấm tự động khi hệ thống hoạt động trở lại, bạn "
+                "không cần nộp lại."
+            ),
+        )
+    elif from_hub:
+        messages.success(
+            request, _("Đã nhận bài nộp từ JupyterLab. Hệ thống đang chấm.")
+        )
+    else:
+        messages.success(request, _("Đã nhận bài nộp. Hệ thống đang chấm."))
 
 
 @login_required
@@ -91,6 +139,7 @@ def lab_download(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request, pk)
+    _log_staff_read(request, submission, "submission_view")
     context = {
         "submission": submission,
         "lab": submission.lab,
@@ -131,6 +180,7 @@ NOTEBOOK_PENDING = (
 @xframe_options_sameorigin
 def submission_notebook(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request, pk)
+    _log_staff_read(request, submission, "submission_notebook_view")
     if submission.executed_html:
         with submission.executed_html.open("rb") as handle:
             response = HttpResponse(
@@ -160,6 +210,9 @@ def _recent(submission: Submission) -> bool:
 @require_GET
 def submission_download(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request, pk)
+    if not submission.notebook:
+        raise Http404  # deleted after LAB_FILE_RETENTION_DAYS; the score stays
+    _log_staff_read(request, submission, "submission_download")
     with submission.notebook.open("rb") as handle:
         response = HttpResponse(handle.read(), content_type="application/x-ipynb+json")
     response["Content-Disposition"] = (
@@ -172,8 +225,7 @@ def submission_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submission_regrade(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request, pk)
-    if not selectors.can_regrade(user=request.user):
-        raise Http404
+    _require_regrade(request)
     try:
         services.submission_regrade(submission=submission)
     except services.SubmissionRefused as exc:
@@ -189,6 +241,12 @@ def lab_submissions(request: HttpRequest, slug: str) -> HttpResponse:
     lab = _staff_lab_or_404(request, slug)
     page = Paginator(selectors.submissions_of_lab(lab=lab), 50).get_page(
         request.GET.get("trang")
+    )
+    personal_data_access_record(
+        user=request.user,
+        action="lab_submissions_view",
+        description=f"Danh sách bài nộp {lab.slug}, trang {page.number}",
+        subjects=[submission.user_id for submission in page],
     )
     run = selectors.regrade_latest(lab=lab)
     context = {
@@ -207,8 +265,7 @@ def lab_submissions(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def lab_regrade(request: HttpRequest, slug: str) -> HttpResponse:
     lab = _staff_lab_or_404(request, slug)
-    if not selectors.can_regrade(user=request.user):
-        raise Http404
+    _require_regrade(request)
     try:
         run = services.submissions_regrade(lab=lab, user=request.user)
     except services.SubmissionRefused as exc:

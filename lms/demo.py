@@ -9,6 +9,8 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from courses.models import ProgramIndexPage, ProgramPage
+from courses.services import moderation_workflow_ensure
+from lms.accounts.mfa import mfa_required, totp_activate
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 from lms.accounts.services import officer_move, role_grant
@@ -19,6 +21,10 @@ from lms.services import home_page_ensure
 
 # Local-only password for every demo account; `seed_demo` refuses to run with DEBUG off.
 DEMO_PASSWORD = "hocviendulieu2026"  # noqa: S105
+# Published authenticator-app secret of the demo staff (instructor, DOST admin), who
+# must sign in with a second factor like real staff; `manage.py demo_totp` shows the
+# current code.
+DEMO_TOTP_SECRET = "NBXWG5TJMVXC2ZDVFVWGSZLVFVSGK3LP"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,8 @@ def seed_users() -> list[User]:
         user.profile.save(
             update_fields=["position", "is_data_focal_point", "updated_at"]
         )
+        if mfa_required(user):
+            totp_activate(user=user, secret=DEMO_TOTP_SECRET)
         users.append(user)
     return users
 
@@ -140,6 +148,7 @@ def seed_programs(home: Page) -> ProgramIndexPage:
             intro="<p>Bảy chương trình đào tạo theo Kế hoạch phát triển dữ liệu năm 2026.</p>",
         )
         home.add_child(instance=index)
+    moderation_workflow_ensure(index=index)
     existing = set(ProgramPage.objects.values_list("code", flat=True))
     for code, title, audience, hours in PROGRAMS:
         if code not in existing:

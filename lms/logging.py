@@ -37,9 +37,18 @@ class JsonFormatter(logging.Formatter):
 
 
 def security_event(
-    event: str, request: HttpRequest | None = None, **fields: object
+    event: str,
+    request: HttpRequest | None = None,
+    *,
+    level: int = logging.INFO,
+    message: str | None = None,
+    **fields: object,
 ) -> None:
-    """Log a security-relevant event (refusal, revocation, export) with its context."""
+    """Log a security-relevant event (refusal, revocation, export) with its context.
+
+    `message` replaces the event name as the log line's text (kept free of personal
+    data like every field); refusals use `level=logging.WARNING`.
+    """
     context: dict[str, object] = {"event": event, **fields}
     if request is not None:
         user = getattr(request, "user", None)
@@ -49,4 +58,4 @@ def security_event(
             user_id=user.pk if user is not None and user.is_authenticated else None,
             ip=request.META.get("REMOTE_ADDR"),
         )
-    security_logger.info(event, extra=context)
+    security_logger.log(level, message or event, extra=context)

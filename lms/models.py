@@ -5,8 +5,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from lms.pagecache import AnonymousCacheablePageMixin
 
-class HomePage(Page):
+
+class HomePage(AnonymousCacheablePageMixin, Page):
     """The academy's front page: what it is, for whom, and where to start."""
 
     intro = RichTextField(_("giới thiệu (tiếng Việt)"), blank=True)

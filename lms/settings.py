@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "lms.middleware.RejectNulBytesMiddleware",
     "lms.csp.AcademyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lms.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "lms.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,7 +89,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "lms.accounts.middleware.ConsentRequiredMiddleware",
+    "lms.accounts.mfa.MFARequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost, so it sees each view's own answer: logs 401/403 and login redirects.
+    "lms.security.RefusalLogMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -142,11 +146,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, Redis and Celery ----------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
+    # lms.cache: Django's RedisCache that answers from memory while Redis is down,
+    # so pages and sign-in keep working; short timeouts so a lost host cannot hang.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "lms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "academy",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -177,7 +184,17 @@ if CELERY_BROKER_URL == "filesystem://":
         "polling_interval": 0.1,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing gives up on a dead broker in well under a second (kombu's
+        # default keeps retrying for ~6 s) so a web request never hangs on it; the
+        # work is already in the database and a sweeper publishes it later. The
+        # worker's own reconnection uses broker_connection_max_retries instead.
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
 CELERY_TASK_SERIALIZER = "json"
 
 
@@ -246,6 +263,20 @@ ACCOUNT_RATE_LIMITS = {
 PERSONAL_DATA_CONSENT_VERSION = env_str("PERSONAL_DATA_CONSENT_VERSION", "2026-01")
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Read from the cache (Redis in production), written through to the database: one
+# query less on every signed-in page, nothing lost if the cache is flushed.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Second factor (allauth.mfa): an authenticator app (TOTP) with recovery codes. Members
+# of these roles, and superusers, must activate it before anything else
+# (lms/accounts/mfa.py); an empty value turns the requirement off. One 30-second step
+# of phone clock drift is accepted.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["DOST admin", "Instructor"])
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_TOLERANCE = 1
+# Wagtail's own password reset would send mails past allauth's reset_password limit;
+# its login form is replaced by the academy's (lms/urls.py), which links to allauth's.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # The academy is the identity provider for JupyterHub (authorization code + PKCE).
 # Every RFC 9700 (OAuth 2.0 Security BCP) gate is on; plain-http redirect URIs are
@@ -319,6 +350,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Every document downloads as an attachment: a PDF or text file shown inline would
+# run under the academy's origin (PDFs can carry scripts and forms).
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No avatars from gravatar.com: the data centre may be offline, and it would send
 # a hash of every admin's e-mail address to a third party.
@@ -326,8 +360,13 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_MODERATION_ENABLED = True
 
 # --- E-mail ---------------------------------------------------------------------------
+# Why SMTP unless DEBUG: the console backend would print password-reset links (a
+# login token) into the production log stream.
 EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
@@ -442,4 +481,26 @@ LABS_SWEEP_EVERY_SECONDS = env_int("LABS_SWEEP_EVERY_SECONDS", 60, minimum=5)
 LABS_SWEEP_QUEUED_AFTER = env_int("LABS_SWEEP_QUEUED_AFTER", 1800, minimum=30)
 LABS_SWEEP_RUNNING_AFTER = env_int("LABS_SWEEP_RUNNING_AFTER", 900, minimum=30)
 LABS_SWEEP_UNPUBLISHED_AFTER = env_int("LABS_SWEEP_UNPUBLISHED_AFTER", 10, minimum=1)
+# Anonymous visitors' course pages are kept this many seconds (0 = off); publishing
+# any page retires them at once (lms/pagecache.py).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
+# The header's facts (agency, roles, which menus to show) cost four queries on every
+# page; a role change shows in the menu within this many seconds. Access checks never
+# read this cache.
+HEADER_CACHE_SECONDS = env_int("HEADER_CACHE_SECONDS", 60, minimum=0)
 COURSE_REMINDERS_HOUR = env_int("COURSE_REMINDERS_HOUR", 7, minimum=0, maximum=23)
+
+# --- Personal data retention (Law 91/2025) --------------------------------------------
+# Days each kind of data is kept before the nightly `purge_expired_data` job removes it;
+# 0 keeps it forever. Anonymising an account no sooner than its access-log entries
+# expire keeps "who viewed this" readable for as long as the log is kept.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 730, minimum=0)
+CORRECTION_REQUEST_RETENTION_DAYS = env_int(
+    "CORRECTION_REQUEST_RETENTION_DAYS", 365, minimum=0
+)
+LAB_FILE_RETENTION_DAYS = env_int("LAB_FILE_RETENTION_DAYS", 365, minimum=0)
+UPLOAD_FILE_RETENTION_DAYS = env_int("UPLOAD_FILE_RETENTION_DAYS", 180, minimum=0)
+DEACTIVATED_ACCOUNT_RETENTION_DAYS = env_int(
+    "DEACTIVATED_ACCOUNT_RETENTION_DAYS", 730, minimum=0
+)
+DATA_RETENTION_HOUR = env_int("DATA_RETENTION_HOUR", 3, minimum=0, maximum=23)

@@ -38,3 +38,8 @@ if CELERY_BROKER_URL == "filesystem://":
         CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"],
         CELERY_RESULT_BACKEND.removeprefix("file://"),
     )
+
+# The test cache outlives each test's database rows: a page cached by one test must
+# not answer another. tests/lms/test_pagecache.py turns it on where it is the subject.
+PAGE_CACHE_SECONDS = 0
+HEADER_CACHE_SECONDS = 0

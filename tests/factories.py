@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import factory
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -18,6 +20,19 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"TEST-{n:04d}")
     name = factory.Sequence(lambda n: f"UBND Xã Thử nghiệm {n}")
     kind = Agency.Kind.COMMUNE
+
+
+# The authenticator-app secret of every test user who needs a second factor.
+TEST_TOTP_SECRET = "MRQXIYJNMFRWCZDFNV4S25DFON2GS3TH"
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app with `secret` shows now (allauth's own HOTP)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    step = int(time.time()) // app_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, step))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -47,6 +62,16 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save()
 
+    @factory.post_generation
+    def totp(self, create: bool, extracted: bool | None, **kwargs: object) -> None:
+        """Users whose role requires a second factor get an authenticator app with
+        TEST_TOTP_SECRET, as they would have in production; `totp=False` leaves it
+        out (a user who has not activated it yet)."""
+        from lms.accounts.mfa import mfa_required, totp_activate
+
+        if create and extracted is not False and mfa_required(self):
+            totp_activate(user=self, secret=TEST_TOTP_SECRET)
+
 
 class OfficerProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -66,4 +91,12 @@ def officer(
     return user
 
 
-__all__ = ["AgencyFactory", "Group", "OfficerProfileFactory", "UserFactory", "officer"]
+__all__ = [
+    "TEST_TOTP_SECRET",
+    "AgencyFactory",
+    "Group",
+    "OfficerProfileFactory",
+    "UserFactory",
+    "officer",
+    "totp_code",
+]

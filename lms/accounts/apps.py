@@ -18,3 +18,15 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, dispatch_uid="lms.accounts.sync_roles")
+        from lms.accounts.retention import purge_schedule_ensure_after_migrate
+
+        post_migrate.connect(
+            purge_schedule_ensure_after_migrate,
+            sender=self,
+            dispatch_uid="accounts_purge_schedule_ensure",
+        )
+        from django.contrib.auth.signals import user_logged_in
+
+        from lms.accounts.mfa import mfa_session_mark
+
+        user_logged_in.connect(mfa_session_mark, dispatch_uid="lms.accounts.mfa")

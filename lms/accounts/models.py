@@ -5,6 +5,7 @@ import unicodedata
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,9 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
     consent_version = models.CharField(max_length=32, blank=True, editable=False)
+    # Kept by save(): the retention job anonymises accounts deactivated long ago.
+    deactivated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -25,7 +29,17 @@ class User(AbstractUser):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.full_name = unicodedata.normalize("NFC", " ".join(self.full_name.split()))
+        self._deactivation_track(kwargs)
         super().save(*args, **kwargs)
+
+    def _deactivation_track(self, kwargs: dict) -> None:
+        if self.is_active:
+            self.deactivated_at = None
+        elif self.deactivated_at is None:
+            self.deactivated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "is_active" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "deactivated_at"}
 
     def get_full_name(self) -> str:
         return self.full_name or super().get_full_name() or self.username
@@ -121,3 +135,98 @@ class AgencyMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency} from {self.started_at:%Y-%m-%d}"
+
+
+class CorrectionRequest(models.Model):
+    """An officer's request to correct their personal data (Law 91/2025, art. 4).
+
+    `current_value` is what the academy held when the request was made, so the
+    record still reads correctly after the change is applied.
+    """
+
+    class Field(models.TextChoices):
+        FULL_NAME = "full_name", _("Họ và tên")
+        EMAIL = "email", _("Thư điện tử")
+        POSITION = "position", _("Chức vụ / vị trí việc làm")
+        AGENCY = "agency", _("Cơ quan, đơn vị")
+        OTHER = "other", _("Thông tin khác")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Đang chờ xử lý")
+        DONE = "done", _("Đã đính chính")
+        REJECTED = "rejected", _("Không đính chính")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người đề nghị"),
+        on_delete=models.CASCADE,
+        related_name="correction_requests",
+    )
+    field = models.CharField(
+        _("thông tin cần đính chính"), max_length=16, choices=Field
+    )
+    current_value = models.CharField(_("giá trị hiện tại"), max_length=255, blank=True)
+    requested_value = models.CharField(_("giá trị đề nghị"), max_length=255)
+    note = models.TextField(_("ghi chú của cán bộ"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("thời điểm đề nghị"), auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("thời điểm xử lý"), null=True, blank=True)
+    response = models.TextField(_("trả lời"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("đề nghị đính chính dữ liệu")
+        verbose_name_plural = _("đề nghị đính chính dữ liệu")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "handled_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.user} — {self.get_field_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class AccessLogSubject(models.Model):
+    """Whose personal data an access-log entry touched: one officer, every officer
+    of an agency, or (neither set) every officer of the province. Lets an officer
+    see who viewed or exported their data without parsing descriptions."""
+
+    log = models.ForeignKey(
+        "tracking.AccessLog", on_delete=models.CASCADE, related_name="subjects"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=True) | models.Q(agency__isnull=True),
+                name="accounts_accesslogsubject_user_or_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"log {self.log_id}: {self.user_id or self.agency_id or '*'}"

@@ -58,8 +58,9 @@ ROLE_PERMISSIONS[Role.DOST_ADMIN] += [
     "certificates.change_certificatesigner",
 ]
 
-# Labs: instructors and DOST upload lab bundles in the admin, see every submission
-# and regrade; learners only see their own submissions (no permission needed).
+# Labs: instructors and DOST upload lab bundles in the admin and regrade. DOST sees
+# every submission, instructors those of labs used in the programs they teach
+# (labs/selectors.can_see_lab_submissions); learners only their own.
 _LABS = [
     "labs.view_lab",
     "labs.add_lab",
@@ -80,6 +81,16 @@ ROLE_PERMISSIONS[Role.DOST_ADMIN] += [
     "tracking.view_target",
     "tracking.add_target",
     "tracking.change_target",
+    # Keys for the LGSP data-sharing platform's read API (/api/v1/).
+    "tracking.view_apitoken",
+    "tracking.add_apitoken",
+    "tracking.change_apitoken",
+]
+
+# Personal data (Law 91/2025): DOST answers officers' correction requests.
+ROLE_PERMISSIONS[Role.DOST_ADMIN] += [
+    "accounts.view_correctionrequest",
+    "accounts.change_correctionrequest",
 ]
 
 
@@ -93,12 +104,34 @@ def _permission(dotted: str) -> Permission:
         raise LookupError(f"Role permission {dotted!r} does not exist.") from exc
 
 
+def _collection_permissions_sync(group: Group, dotted_names: list[str]) -> None:
+    """Wagtail checks documents and images per collection, not by the group's model
+    permissions: grant the authoring ones on the root collection (all collections)."""
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    # Wagtail's migration makes the root collection; a flushed database lacks it.
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    wanted = [
+        _permission(name)
+        for name in dotted_names
+        if name.split(".", 1)[0] in ("wagtaildocs", "wagtailimages")
+    ]
+    GroupCollectionPermission.objects.filter(group=group, collection=root).exclude(
+        permission__in=wanted
+    ).delete()
+    for permission in wanted:
+        GroupCollectionPermission.objects.get_or_create(
+            group=group, collection=root, permission=permission
+        )
+
+
 def roles_sync() -> dict[str, Group]:
     """Create the role groups and set exactly the permissions listed above."""
     groups = {}
     for role, dotted_names in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         group.permissions.set([_permission(name) for name in dotted_names])
+        _collection_permissions_sync(group, dotted_names)
         groups[role] = group
     return groups
 

@@ -38,3 +38,8 @@ class AccessLogAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["key_hash", "prefix", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        # Keys are made on /tong-quan/khoa-api/, which shows the clear key once; a
+        # row added here would have no key at all.
+        return False

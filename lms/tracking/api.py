@@ -41,6 +41,13 @@ def api_token_create(
     return token, key
 
 
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Revoke a token at once; revoking twice keeps the first time."""
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         if not token or len(token) > 200:

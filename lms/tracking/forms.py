@@ -168,3 +168,12 @@ class AssignForm(forms.Form):
             return [p.user for p in self.profiles if p.is_data_focal_point]
         chosen = set(self.cleaned_data["officers"])
         return [p.user for p in self.profiles if str(p.user_id) in chosen]
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Tên hệ thống sử dụng khóa"),
+        max_length=150,
+        help_text=_("Ví dụ: Nền tảng LGSP tỉnh Bắc Ninh"),
+        error_messages={"required": _("Hãy nhập tên hệ thống.")},
+    )

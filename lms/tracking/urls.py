@@ -61,5 +61,11 @@ urlpatterns = [
         views.report_download,
         name="report_download",
     ),
+    path("tong-quan/khoa-api/", views.api_tokens, name="api_tokens"),
+    path(
+        "tong-quan/khoa-api/<int:token_id>/thu-hoi/",
+        views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("api/v1/", api.urls),
 ]

@@ -2,16 +2,17 @@
 
 DOST admins (`tracking.view_province_dashboard`) see every agency; an agency
 manager (`accounts.view_agency_officers`) sees only their own. Any other agency's
-URL is "not found" for them, and the refusal is logged to `lms.security`.
+URL is "not found" for them; a page of a function their role does not have answers
+403. Both refusals are logged to `lms.security` (lms/security.py).
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
@@ -28,12 +29,18 @@ from django.views.decorators.http import require_POST
 
 from courses.models import ProgramPage
 from lms.accounts.models import OfficerProfile, User
+from lms.accounts.privacy import personal_data_access_record
 from lms.agencies.models import Agency
+from lms.security import not_found
 from lms.tracking import exports, learning, reports, rosters, selectors, services
-from lms.tracking.forms import AssignForm, MonthForm, RosterUploadForm, TargetForm
-from lms.tracking.models import MonthlyReport, RosterImport, Target
-
-security_log = logging.getLogger("lms.security")
+from lms.tracking.forms import (
+    ApiTokenForm,
+    AssignForm,
+    MonthForm,
+    RosterUploadForm,
+    TargetForm,
+)
+from lms.tracking.models import ApiToken, MonthlyReport, RosterImport, Target
 
 PROVINCE = "tracking.view_province_dashboard"
 AGENCY = "accounts.view_agency_officers"
@@ -42,13 +49,8 @@ REPORTS = "tracking.manage_monthly_report"
 
 
 def _not_found(request: HttpRequest, what: str) -> Http404:
-    security_log.warning(
-        "tracking refused user=%s path=%s object=%s",
-        request.user.pk,
-        request.path,
-        what,
-    )
-    return Http404()
+    """Another agency's object: "not found", logged (lms.security)."""
+    return not_found(request, what)
 
 
 def _own_agency(user: User) -> Agency | None:
@@ -67,8 +69,9 @@ def _agency_for_user(request: HttpRequest, agency_id: int) -> Agency:
 
 
 def _require(request: HttpRequest, perm: str) -> None:
+    """A function the role may not use: 403, logged by lms.security's middleware."""
     if not request.user.has_perm(perm):
-        raise _not_found(request, f"perm:{perm}")
+        raise PermissionDenied(f"perm:{perm}")
 
 
 # --- Dashboards ---------------------------------------------------------------------
@@ -89,7 +92,7 @@ def province_dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(PROVINCE):
         own = _own_agency(request.user) if request.user.has_perm(AGENCY) else None
         if own is None:
-            raise _not_found(request, "province-dashboard")
+            raise PermissionDenied(f"perm:{PROVINCE}")
         return redirect("tracking:agency_dashboard", agency_id=own.pk)
     kind = request.GET.get("kind") or None
     if kind and kind not in Agency.Kind.values:
@@ -132,6 +135,12 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
     page = Paginator(
         selectors.agency_officers(agency=agency, search=search), 50
     ).get_page(request.GET.get("page"))
+    personal_data_access_record(
+        user=request.user,
+        action="agency_officers_view",
+        description=f"Danh sách cán bộ {agency.code}, trang {page.number}",
+        agency=agency,
+    )
     return render(
         request,
         "tracking/agency_dashboard.html",
@@ -156,10 +165,11 @@ def officer_detail(request: HttpRequest, agency_id: int, user_id: int) -> HttpRe
     )
     if profile is None:
         raise _not_found(request, f"officer:{user_id}")
-    services.access_log_record(
+    personal_data_access_record(
         user=request.user,
         action="officer_view",
         description=f"Xem tiến độ cán bộ {profile.user.username} ({agency.code})",
+        subjects=[profile.user],
     )
     return render(
         request,
@@ -231,6 +241,7 @@ def assign(request: HttpRequest, agency_id: int) -> HttpResponse:
 @login_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     agency_id = _int(request.GET.get("agency"))
+    scope: dict = {}  # whose personal data the export holds (none for agency figures)
     if table == "don-vi":
         _require(request, PROVINCE)
         kind = request.GET.get("kind") or None
@@ -243,17 +254,20 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         if agency is None:
             _require(request, PROVINCE)
         data = exports.officers_table(agency=agency)
+        scope = {"agency": agency} if agency else {"province": True}
     elif table == "qua-han":
         agency = _agency_for_user(request, agency_id) if agency_id else None
         if agency is None:
             _require(request, PROVINCE)
         data = exports.overdue_table(agency=agency)
+        scope = {"agency": agency} if agency else {"province": True}
     else:
         raise Http404()
-    services.access_log_record(
+    personal_data_access_record(
         user=request.user,
         action=f"export_{fmt}",
         description=f"{data.title} ({request.get_full_path()})",
+        **scope,
     )
     return exports.csv_response(data) if fmt == "csv" else exports.xlsx_response(data)
 
@@ -459,3 +473,58 @@ def report_download(request: HttpRequest, report_id: int, fmt: str) -> FileRespo
     return FileResponse(
         field.open("rb"), as_attachment=True, filename=Path(field.name).name
     )
+
+
+# --- API keys for the data-sharing platform -----------------------------------------
+TOKENS = "tracking.add_apitoken"
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """List, create (the clear key is shown on this answer only) and revoke keys."""
+    from lms.tracking.api import api_token_create
+
+    _require(request, TOKENS)
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        token, new_key = api_token_create(
+            name=form.cleaned_data["name"], created_by=request.user
+        )
+        services.access_log_record(
+            user=request.user,
+            action="api_token_create",
+            description=f"Tạo khóa API {token.prefix}… cho {token.name}",
+        )
+        form = ApiTokenForm()
+    response = render(
+        request,
+        "tracking/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": ApiToken.objects.select_related("created_by").order_by(
+                "revoked_at", "-created_at"
+            ),
+        },
+    )
+    # The clear key must not linger in a shared cache or the browser's history.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    from lms.tracking.api import api_token_revoke as revoke
+
+    _require(request, TOKENS)
+    token = get_object_or_404(ApiToken, pk=token_id)
+    revoke(token=token)
+    services.access_log_record(
+        user=request.user,
+        action="api_token_revoke",
+        description=f"Thu hồi khóa API {token.prefix}… của {token.name}",
+    )
+    messages.success(request, _("Đã thu hồi khóa của %(name)s.") % {"name": token.name})
+    return redirect("tracking:api_tokens")

@@ -112,7 +112,7 @@ def test_upload_page_redirects_to_the_progress_page(client, dost_admin, good_lis
 
 def test_manager_cannot_upload_a_list(client, manager):
     client.force_login(manager)
-    assert client.get(reverse("certificates:batch_upload")).status_code == 404
+    assert client.get(reverse("certificates:batch_upload")).status_code == 403
 
 
 def test_manual_issue_by_dost(client, dost_admin, agency, program_page):
@@ -155,4 +155,4 @@ def test_manual_issue_of_a_300_character_name_is_a_form_error(
 
 def test_agency_manager_cannot_issue(client, manager, program_page):
     client.force_login(manager)
-    assert client.get(reverse("certificates:issue")).status_code == 404
+    assert client.get(reverse("certificates:issue")).status_code == 403

@@ -60,7 +60,7 @@ def test_manager_export_holds_only_own_agency(client, manager, learner, course_p
 
 def test_learner_cannot_open_the_province_register(client, learner):
     client.force_login(learner)
-    assert client.get(reverse("certificates:province")).status_code == 404
+    assert client.get(reverse("certificates:province")).status_code == 403
 
 
 def test_province_register_filters_by_agency_and_status(

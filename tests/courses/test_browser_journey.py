@@ -62,6 +62,18 @@ def _login(page, base: str, username: str, next_url: str) -> None:
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    _second_factor(page)
+
+
+def _second_factor(page) -> None:
+    """Instructors sign in with their authenticator app's code (lms/accounts/mfa.py)."""
+    from tests.factories import totp_code
+
+    if "/accounts/2fa/authenticate/" in page.url:
+        page.fill("input[name=code]", totp_code())
+        page.press("input[name=code]", "Enter")
+        page.wait_for_url(lambda url: "/accounts/2fa/" not in url)
     page.wait_for_load_state()
 
 

@@ -64,17 +64,25 @@ def test_the_instructor_sees_the_course_report(client, teacher, course, enrolmen
     assert "Phân bố tiến độ" in body and enrolment.user.get_full_name() in body
 
 
-def test_other_instructors_and_learners_get_a_404(client, programs, course, learner):
-    other = officer(roles=["Instructor"])
-    services.program_instructor_assign(program=programs["P2"], user=other)
-    for user in (other, learner):
-        user.consent_version = settings.PERSONAL_DATA_CONSENT_VERSION
-        user.save()
-        client.force_login(user)
-        assert client.get(f"/giang-vien/khoa-hoc/{course.pk}/").status_code == 404
-        assert (
-            client.get(f"/giang-vien/khoa-hoc/{course.pk}/xuat.csv").status_code == 404
-        )
+@pytest.mark.parametrize(
+    ("who", "status"), [("other_instructor", 404), ("learner", 403)]
+)
+def test_other_instructors_get_a_404_and_learners_a_403(
+    client, programs, course, learner, who, status
+):
+    """Another instructor's course is "not found"; instructor pages are a function
+    learners do not have."""
+    user = learner
+    if who == "other_instructor":
+        user = officer(roles=["Instructor"])
+        services.program_instructor_assign(program=programs["P2"], user=user)
+    user.consent_version = settings.PERSONAL_DATA_CONSENT_VERSION
+    user.save()
+    client.force_login(user)
+    assert client.get(f"/giang-vien/khoa-hoc/{course.pk}/").status_code == status
+    assert (
+        client.get(f"/giang-vien/khoa-hoc/{course.pk}/xuat.csv").status_code == status
+    )
 
 
 def test_a_dost_admin_sees_every_course_report(client, dost_admin, course):

@@ -110,12 +110,17 @@ def labs_queue(settings) -> str:
     return queue
 
 
-def worker_start(queue: str, *, pool: str = "prefork") -> subprocess.Popen:
+def worker_start(
+    queue: str, *, pool: str = "prefork", env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """A worker on `queue` and the test database; `env` adds or overrides variables
+    (the fault tests point it at a private Redis)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings_test",
         "DATABASE_URL": _test_database_url(),
         "DEBUG": "1",
+        **(env or {}),
     }
     return subprocess.Popen(
         [

@@ -227,8 +227,24 @@ def test_an_agency_manager_of_the_same_agency_gets_404(client, learner, manager,
     )
 
 
-@pytest.mark.parametrize("who", ["instructor", "dost_admin"])
-def test_instructors_and_dost_admins_see_any_submission(
+@pytest.fixture
+def lab_teacher(instructor, lab, home_page):
+    """An instructor of P1, where a lesson uses `lab`."""
+    from courses.models import CoursePage, LessonPage, ProgramPage
+    from courses.services import program_instructor_assign
+    from lms.demo import seed_programs
+
+    seed_programs(home_page)
+    program = ProgramPage.objects.get(code="P1")
+    course = program.add_child(instance=CoursePage(title="Khóa có lab", slug="co-lab"))
+    lesson = course.add_child(instance=LessonPage(title="Bài có lab", slug="bai-lab"))
+    lesson.labs.add(lab)
+    program_instructor_assign(program=program, user=instructor)
+    return instructor
+
+
+@pytest.mark.parametrize("who", ["lab_teacher", "dost_admin"])
+def test_the_labs_instructors_and_dost_admins_see_any_submission(
     client, learner, lab, who, request
 ):
     submission = _graded(lab, learner)
@@ -274,16 +290,28 @@ def test_a_pending_submission_page_polls_without_inline_script(client, learner, 
 def test_a_learner_cannot_open_the_instructor_view(client, learner, lab):
     client.force_login(learner)
     assert (
-        client.get(reverse("labs:lab_submissions", args=[lab.slug])).status_code == 404
+        client.get(reverse("labs:lab_submissions", args=[lab.slug])).status_code == 403
     )
-    assert client.post(reverse("labs:lab_regrade", args=[lab.slug])).status_code == 404
+    assert client.post(reverse("labs:lab_regrade", args=[lab.slug])).status_code == 403
+
+
+def test_an_instructor_of_other_courses_sees_neither_the_list_nor_a_submission(
+    client, learner, instructor, lab
+):
+    submission = _graded(lab, learner)
+    client.force_login(instructor)
+
+    listing = client.get(reverse("labs:lab_submissions", args=[lab.slug]))
+    detail = client.get(reverse("labs:submission_detail", args=[submission.pk]))
+
+    assert (listing.status_code, detail.status_code) == (403, 404)
 
 
 def test_the_instructor_view_lists_submissions_and_the_grade_distribution(
-    client, learner, instructor, lab
+    client, learner, lab_teacher, lab
 ):
     _graded(lab, learner)
-    client.force_login(instructor)
+    client.force_login(lab_teacher)
     body = client.get(reverse("labs:lab_submissions", args=[lab.slug])).content.decode()
     assert "Phân bố điểm" in body
     assert learner.full_name in body
@@ -293,13 +321,13 @@ def test_the_instructor_view_lists_submissions_and_the_grade_distribution(
 def test_regrade_all_requeues_every_submission_and_reports_progress(
     client,
     learner,
-    instructor,
+    lab_teacher,
     lab,
     django_capture_on_commit_callbacks,
 ):
     _graded(lab, learner)
     _submission(lab, learner, status=Submission.Status.ERROR)
-    client.force_login(instructor)
+    client.force_login(lab_teacher)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(reverse("labs:lab_regrade", args=[lab.slug]))
     assert response.status_code == 302

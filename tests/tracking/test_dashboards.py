@@ -58,7 +58,7 @@ def test_a_manager_cannot_open_another_agencys_officer(
 
 def test_a_learner_cannot_see_dashboards(client, learner, agency):
     client.force_login(learner)
-    assert client.get("/tong-quan/").status_code == 404
+    assert client.get("/tong-quan/").status_code == 403
     assert client.get(f"/tong-quan/don-vi/{agency.pk}/").status_code == 404
 
 

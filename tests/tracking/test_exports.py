@@ -52,5 +52,5 @@ def test_a_manager_cannot_export_another_agency(client, manager, other_commune):
         client.get(f"/tong-quan/xuat/can-bo.csv?agency={other_commune.pk}").status_code
         == 404
     )
-    assert client.get("/tong-quan/xuat/don-vi.csv").status_code == 404
+    assert client.get("/tong-quan/xuat/don-vi.csv").status_code == 403
     assert not AccessLog.objects.exists()

@@ -98,7 +98,7 @@ def test_dost_sees_and_downloads_reports_and_agency_managers_do_not(
 ):
     report = monthly_report_generate(month=OCTOBER)
     client.force_login(manager)
-    assert client.get("/bao-cao-thang/").status_code == 404
+    assert client.get("/bao-cao-thang/").status_code == 403
     client.force_login(dost_admin)
     assert "10/2026" in client.get("/bao-cao-thang/").content.decode()
     response = client.get(f"/bao-cao-thang/{report.pk}/tai.pdf")

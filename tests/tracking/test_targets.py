@@ -105,6 +105,6 @@ def test_targets_page_creates_a_target(client, dost_admin, commune, programs):
     assert Requirement.objects.count() == 1
 
 
-def test_targets_page_is_not_found_for_an_agency_manager(client, manager):
+def test_targets_page_is_forbidden_for_an_agency_manager(client, manager):
     client.force_login(manager)
-    assert client.get("/chi-tieu/").status_code == 404
+    assert client.get("/chi-tieu/").status_code == 403

@@ -43,3 +43,11 @@ class Command(BaseCommand):
             module.seed()
             self.stdout.write(f"  {name}: ok")
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
+        if settings.MFA_REQUIRED_ROLES:
+            from lms.demo import DEMO_TOTP_SECRET
+
+            self.stdout.write(
+                "  giangvien and sokhcn sign in with a second factor: add the secret "
+                f"{DEMO_TOTP_SECRET} to an authenticator app, or run "
+                "`manage.py demo_totp` for the current code."
+            )
