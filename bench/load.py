@@ -140,6 +140,8 @@ def environment(args: argparse.Namespace, port: int) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "lms.settings",
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": args.database_url,
+        # The run in README used 4 gunicorn workers (then set in the systemd unit).
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
         "REDIS_URL": args.redis_url,
         "CELERY_BROKER_URL": args.redis_url,
         "CELERY_RESULT_BACKEND": args.redis_url,

@@ -250,7 +250,9 @@ def batch_create(*, content: bytes, filename: str, by: User) -> CertificateBatch
         )
         batch.file.save("list.xlsx", ContentFile(content), save=False)
         batch.save()
-        transaction.on_commit(lambda: certificate_batch_task.delay(batch.pk))
+        transaction.on_commit(
+            lambda: certificate_batch_task.delay(batch.pk), robust=True
+        )
     return batch
 
 

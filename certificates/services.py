@@ -312,7 +312,7 @@ def certificate_issue_on_completion(
         "issued_on": issued_on.isoformat(),
         "agency_id": agency_id,
     }
-    transaction.on_commit(lambda: certificate_issue_task.delay(**kwargs))
+    transaction.on_commit(lambda: certificate_issue_task.delay(**kwargs), robust=True)
 
 
 # --------------------------------------------------------------------------
@@ -405,7 +405,9 @@ def certificate_render_enqueue(certificate: Certificate) -> None:
     from certificates.tasks import certificate_render_task
 
     certificate_id = certificate.pk
-    transaction.on_commit(lambda: certificate_render_task.delay(certificate_id))
+    transaction.on_commit(
+        lambda: certificate_render_task.delay(certificate_id), robust=True
+    )
 
 
 def certificate_pdf_matches(*, certificate: Certificate, content: bytes) -> bool:

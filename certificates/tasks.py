@@ -63,3 +63,11 @@ def certificate_batch_task(batch_id: int) -> None:
     from certificates.imports import batch_run
 
     batch_run(batch_id=batch_id)
+
+
+@shared_task(name="certificates.sweep")
+def sweep() -> dict[str, int]:
+    """Issue and render what a lost message left undone (see certificates.sweeper)."""
+    from certificates.sweeper import sweep as run
+
+    return run()

@@ -158,13 +158,25 @@ def logout_url() -> str:
 _HUB_UP_KEY = "labs:hub:up"
 
 
+def _status_session() -> requests.Session:
+    """A per-thread session without retries (and, like `_session`, no proxies)."""
+    session = getattr(_local, "status_session", None)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        _local.status_session = session
+    return session
+
+
 def hub_available() -> bool:
     """Whether the hub answers, cached briefly so a lesson page costs no round trip."""
     cached = cache.get(_HUB_UP_KEY)
     if cached is not None:
         return cached
     try:
-        response = _session().get(
+        # One quick try, no retries: this runs inside lesson pages, and a hub that is
+        # down must cost them as little as possible.
+        response = _status_session().get(
             f"{hub_url()}/hub/api/", timeout=STATUS_TIMEOUT, allow_redirects=False
         )
         up = response.status_code == 200

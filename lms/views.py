@@ -16,11 +16,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: database, cache, broker and storage must answer; the hub is reported."""
-    ready, checks = readiness()
-    return JsonResponse(
-        {"status": "ok" if ready else "error", **checks}, status=200 if ready else 503
-    )
+    """Readiness: database and storage must answer; cache, broker and hub are
+    reported ("degraded") without taking the node out (lms/health.py)."""
+    ready, degraded, checks = readiness()
+    status = "error" if not ready else "degraded" if degraded else "ok"
+    return JsonResponse({"status": status, **checks}, status=200 if ready else 503)
 
 
 def page_not_found(

@@ -18,6 +18,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, When
 from django.db.models.functions import TruncMonth
 
 from lms.accounts.models import OfficerProfile
+from lms.agencies.models import Agency
 from lms.tracking import learning
 from lms.tracking.models import (
     AgencyMonthStat,
@@ -77,6 +78,15 @@ def agency_stats_recompute(*, agency_ids: Iterable[int]) -> None:
     if not ids:
         return
     with transaction.atomic():
+        # Why: two recomputes of the same agencies (the sweeper and a bulk import)
+        # would each delete, then both insert, and break the unique constraints.
+        # Locking the agency rows in id order makes the second wait for the first.
+        list(
+            Agency.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         _program_stats_rebuild(ids)
         _month_stats_rebuild(ids)
         _agency_stat_rebuild(ids)

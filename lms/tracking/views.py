@@ -8,6 +8,7 @@ URL is "not found" for them; a page of a function their role does not have answe
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.contrib import messages
@@ -41,6 +42,8 @@ from lms.tracking.forms import (
     TargetForm,
 )
 from lms.tracking.models import ApiToken, MonthlyReport, RosterImport, Target
+
+logger = logging.getLogger(__name__)
 
 PROVINCE = "tracking.view_province_dashboard"
 AGENCY = "accounts.view_agency_officers"
@@ -192,9 +195,28 @@ def reminders_send(request: HttpRequest, agency_id: int) -> HttpResponse:
     agency = _agency_for_user(request, agency_id)
     n = len(services.overdue_officers(agency=agency))
     # Why a task: an agency may have hundreds of overdue officers and SMTP is slow.
-    transaction.on_commit(
-        lambda: overdue_reminders_send.delay(agency.pk, request.user.pk)
-    )
+    # Outside a transaction on_commit runs at once, so `queued` tells the manager
+    # whether the broker took the job.
+    queued: list[bool] = []
+
+    def enqueue() -> None:
+        try:
+            overdue_reminders_send.delay(agency.pk, request.user.pk)
+            queued.append(True)
+        except Exception:
+            logger.exception("overdue reminders for %s not queued", agency.code)
+            queued.append(False)
+
+    transaction.on_commit(enqueue)
+    if queued == [False]:
+        messages.error(
+            request,
+            _(
+                "Chưa gửi được nhắc nhở vì hàng đợi công việc tạm thời không hoạt "
+                "động; hãy thử lại sau ít phút."
+            ),
+        )
+        return redirect("tracking:agency_dashboard", agency_id=agency.pk)
     messages.success(
         request,
         _(
@@ -311,7 +333,9 @@ def roster_upload(request: HttpRequest) -> HttpResponse:
 def _enqueue_roster(roster_import: RosterImport, *, commit: bool) -> None:
     from lms.tracking.tasks import roster_import_process
 
-    transaction.on_commit(lambda: roster_import_process.delay(roster_import.pk, commit))
+    transaction.on_commit(
+        lambda: roster_import_process.delay(roster_import.pk, commit), robust=True
+    )
 
 
 def _roster_for_user(request: HttpRequest, import_id: int) -> RosterImport:

@@ -19,7 +19,7 @@ def test_readyz_is_ready_when_only_the_hub_is_down(client, db):
     assert response.json()["hub"].startswith("error")
 
 
-def test_readyz_fails_when_the_broker_is_unreachable(client, db):
+def test_readyz_stays_ready_but_degraded_when_the_broker_is_unreachable(client, db):
     from lms.celery import app
 
     original = app.conf.broker_url
@@ -28,8 +28,27 @@ def test_readyz_fails_when_the_broker_is_unreachable(client, db):
         response = client.get("/readyz")
     finally:
         app.conf.broker_url = original
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
     assert response.json()["broker"].startswith("error")
+
+
+def test_readyz_fails_when_storage_cannot_be_written(client, db, settings, tmp_path):
+    # A file where the media folder should be: even root cannot write under it.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker / "media")},
+        },
+    }
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["storage"].startswith("error")
 
 
 def test_pages_forbid_inline_scripts_and_allow_the_hub_as_form_target(
