@@ -1,11 +1,23 @@
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+
+@pytest.fixture(scope="module")
+def demo_content(django_db_setup, django_db_blocker):
+    """The demo content, seeded once for this module (about 12 s) and rolled back at
+    its end; each test runs in its own savepoint inside."""
+    with override_settings(DEBUG=True), django_db_blocker.unblock():
+        with transaction.atomic():
+            call_command("seed_demo")
+            yield
+            transaction.set_rollback(True)
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(demo_content, db, settings):
     settings.DEBUG = True
-    call_command("seed_demo")
 
 
 def test_home_page_renders_in_vietnamese(client, seeded):

@@ -213,10 +213,10 @@ def test_a_province_register_export_reaches_every_officer(client, learner, dost_
 
 
 def test_staff_reading_a_submission_is_logged_for_its_learner(
-    client, learner, instructor, lab
+    client, learner, dost_admin, lab
 ):
     submission = _submission(learner, lab)
-    client.force_login(instructor)
+    client.force_login(dost_admin)
     url = reverse("labs:submission_detail", args=[submission.pk])
     assert client.get(url).status_code == 200
     assert [log.action for log in privacy.access_logs_about(user=learner)] == [
