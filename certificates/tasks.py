@@ -62,7 +62,15 @@ def certificate_batch_task(batch_id: int) -> None:
     """Issue a validated XLSX list (all or nothing), then render its PDFs."""
     from certificates.imports import batch_run
 
-    batch_run(batch_id=batch_id)
+    batch_run(batch_id=batch_id, fan_out=True)
+
+
+@shared_task(acks_late=True)
+def certificate_batch_render_task(batch_id: int, certificate_ids: list[int]) -> int:
+    """Render one chunk of a batch's PDFs (see certificates.imports.batch_run)."""
+    from certificates.imports import batch_render_chunk
+
+    return batch_render_chunk(batch_id=batch_id, certificate_ids=certificate_ids)
 
 
 @shared_task(name="certificates.sweep")

@@ -156,3 +156,47 @@ def test_manual_issue_of_a_300_character_name_is_a_form_error(
 def test_agency_manager_cannot_issue(client, manager, program_page):
     client.force_login(manager)
     assert client.get(reverse("certificates:issue")).status_code == 403
+
+
+def test_a_fanned_out_batch_is_done_when_its_last_chunk_is_rendered(
+    good_list, dost_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from certificates import imports
+    from certificates.imports import batch_render_chunk
+    from certificates.tasks import certificate_batch_render_task
+
+    chunks: list[list[int]] = []
+    monkeypatch.setattr(imports, "RENDER_CHUNK", 1)
+    monkeypatch.setattr(
+        certificate_batch_render_task, "delay", lambda _pk, ids: chunks.append(ids)
+    )
+    batch = batch_create(content=good_list, filename="ds.xlsx", by=dost_admin)
+
+    batch = batch_run(batch_id=batch.pk, fan_out=True)
+    assert (batch.status, batch.issued, len(chunks)) == ("running", 2, 2)
+    batch_render_chunk(batch_id=batch.pk, certificate_ids=chunks[0])
+    batch.refresh_from_db()
+    assert (batch.status, batch.rendered) == ("running", 1)
+    batch_render_chunk(batch_id=batch.pk, certificate_ids=chunks[1])
+    batch_render_chunk(batch_id=batch.pk, certificate_ids=chunks[1])  # redelivered
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.rendered) == ("done", 2)
+    assert not Certificate.objects.filter(batch=batch, pdf="").exists()
+
+
+@pytest.mark.worker
+def test_an_uploaded_list_is_issued_and_rendered_by_the_workers(
+    good_list, dost_admin, celery_worker_process
+):
+    from tests.conftest import wait_for
+
+    batch = batch_create(content=good_list, filename="ds.xlsx", by=dost_admin)
+
+    done = wait_for(
+        lambda: CertificateBatch.objects.filter(pk=batch.pk, status="done").first(),
+        timeout=90,
+    )
+
+    assert (done.issued, done.rendered) == (2, 2)
+    assert not Certificate.objects.filter(batch=batch, pdf="").exists()
