@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import stat
@@ -44,11 +45,36 @@ def _files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def _write(archive: zipfile.ZipFile, path: Path, arcname: str) -> None:
+DEFAULT_KERNELSPEC = {
+    "name": "python3",
+    "display_name": "Python 3",
+    "language": "python",
+}
+
+
+def starter_with_kernel(content: bytes) -> bytes:
+    """The starter notebook with a Python kernelspec when it names none: without one
+    JupyterLab greets the learner with a "Select Kernel" prompt."""
+    try:
+        notebook = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        return content
+    if not isinstance(notebook, dict):
+        return content
+    metadata = notebook.setdefault("metadata", {})
+    if not isinstance(metadata, dict) or metadata.get("kernelspec"):
+        return content
+    metadata["kernelspec"] = DEFAULT_KERNELSPEC
+    return (json.dumps(notebook, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _write(
+    archive: zipfile.ZipFile, path: Path, arcname: str, content: bytes | None = None
+) -> None:
     info = zipfile.ZipInfo(arcname, date_time=_FIXED_DATE)
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
-    archive.writestr(info, path.read_bytes())
+    archive.writestr(info, path.read_bytes() if content is None else content)
 
 
 def folder_archive(folder: Path) -> bytes:
@@ -66,7 +92,8 @@ def learner_archive(folder: Path, *, slug: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         for name in _LEARNER_FILES:
             if (folder / name).is_file():
-                _write(archive, folder / name, f"{slug}/{name}")
+                content = starter_with_kernel((folder / name).read_bytes())
+                _write(archive, folder / name, f"{slug}/{name}", content)
         for sub in _LEARNER_FOLDERS:
             if (folder / sub).is_dir():
                 for path in _files(folder / sub):

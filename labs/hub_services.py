@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from labs import hub
+from labs.archives import starter_with_kernel
 from labs.models import Lab, Submission
 from lms.accounts.models import User
 from lms.oauth import hub_username
@@ -62,7 +63,7 @@ def learner_files(*, lab: Lab) -> dict[str, bytes]:
     folder = BUNDLES_DIR / lab.slug
     files = {}
     if (folder / STARTER).is_file():
-        files[STARTER] = (folder / STARTER).read_bytes()
+        files[STARTER] = starter_with_kernel((folder / STARTER).read_bytes())
     data = folder / "data"
     if data.is_dir():
         for path in sorted(data.rglob("*")):
