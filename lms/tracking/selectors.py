@@ -20,12 +20,15 @@ Definitions:
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import ProgramPage
@@ -50,6 +53,21 @@ STATUS_LABELS = {
     "overdue": _("Quá hạn"),
     "no_target": _("Chưa giao chỉ tiêu"),
 }
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Kind and status labels in `language`: the province table shows them on every
+    one of ~300 rows, and each lazy translation costs a catalogue lookup."""
+    return (
+        {value: str(label) for value, label in Agency.Kind.choices},
+        {key: str(label) for key, label in STATUS_LABELS.items()},
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _agency_url_prefix() -> str:
+    return reverse("tracking:agency_dashboard", args=[0]).removesuffix("0/")
 
 
 def _rate(done: int, total: int) -> float:
@@ -85,11 +103,16 @@ class AgencyRow:
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
+        return _labels(get_language())[1][self.status]
 
     @property
     def kind_label(self) -> str:
-        return str(Agency.Kind(self.kind).label)
+        return _labels(get_language())[0][self.kind]
+
+    @property
+    def url(self) -> str:
+        """The agency drill-down (one reverse per process, not one per row)."""
+        return f"{_agency_url_prefix()}{self.id}/"
 
 
 @dataclass
