@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -63,11 +62,6 @@ def _labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
         {value: str(label) for value, label in Agency.Kind.choices},
         {key: str(label) for key, label in STATUS_LABELS.items()},
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _agency_url_prefix() -> str:
-    return reverse("tracking:agency_dashboard", args=[0]).removesuffix("0/")
 
 
 def _rate(done: int, total: int) -> float:
@@ -108,11 +102,6 @@ class AgencyRow:
     @property
     def kind_label(self) -> str:
         return _labels(get_language())[0][self.kind]
-
-    @property
-    def url(self) -> str:
-        """The agency drill-down (one reverse per process, not one per row)."""
-        return f"{_agency_url_prefix()}{self.id}/"
 
 
 @dataclass

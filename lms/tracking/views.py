@@ -24,6 +24,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -120,6 +121,10 @@ def province_dashboard(request: HttpRequest) -> HttpResponse:
             ),
             "charts": reports.report_charts(figures.as_dict()),
             "query": request.GET.urlencode(),
+            # One reverse for the whole table instead of a {% url %} per row.
+            "agency_url_prefix": reverse(
+                "tracking:agency_dashboard", args=[0]
+            ).removesuffix("0/"),
         },
     )
 

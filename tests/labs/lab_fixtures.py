@@ -46,8 +46,16 @@ TINY_MANIFEST = {
 
 
 def notebook_bytes(*sources: str) -> bytes:
+    """A notebook as JupyterLab saves one: with its Python kernelspec."""
     notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell(source) for source in sources]
+        cells=[nbformat.v4.new_code_cell(source) for source in sources],
+        metadata={
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3",
+                "language": "python",
+            }
+        },
     )
     return nbformat.writes(notebook).encode("utf-8")
 
