@@ -45,6 +45,7 @@ from certificates.rendering import (
 from courses.models import CoursePage, ProgramPage
 from lms.accounts.models import OfficerProfile, User
 from lms.agencies.models import Agency
+from lms.pagecache import pages_changed
 
 logger = logging.getLogger(__name__)
 
@@ -435,6 +436,8 @@ def certificate_revoke(
     *, certificate: Certificate, reason: str, by: User
 ) -> Certificate:
     """Revoke a valid certificate (audited); the verify page shows it at once."""
+    # Cached verify pages must show the new status at once.
+    transaction.on_commit(pages_changed)
     reason = clean_text(reason)[:1000]
     if not reason:
         raise CertificateError("Cần nhập lý do thu hồi.")
@@ -464,6 +467,8 @@ def certificate_reissue(
     course as they were at the original issue); the old one stays on record and
     its verify page links to the new one.
     """
+    # Cached verify pages must show the new status at once.
+    transaction.on_commit(pages_changed)
     try:
         name = normalise_name(full_name)
     except ValueError as exc:

@@ -54,6 +54,7 @@ from certificates.models import Certificate, CertificateBatch
 from certificates.openbadges import REVOCATION_LIST_TYPE, public_jwk
 from lms.accounts.privacy import personal_data_access_record
 from lms.agencies.models import Agency
+from lms.pagecache import anonymous_cacheable
 from lms.security import not_found
 
 # --------------------------------------------------------------------------
@@ -146,7 +147,13 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     if request.method != "POST":
-        return _verify_page(request, found)
+        response = _verify_page(request, found)
+        if not request.user.is_authenticated and found.pdf:
+            # The same page for every anonymous verifier (employers scanning QR
+            # codes): served from the page cache until a revocation or re-issue
+            # retires it. Unknown codes still go through the view and its throttle.
+            anonymous_cacheable(response)
+        return response
     return _verify_check(request, found)
 
 

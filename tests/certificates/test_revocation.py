@@ -109,3 +109,31 @@ def test_agency_manager_cannot_open_the_manage_page(
     assert client.post(url, {"revoke": "1", "reason": "x"}).status_code == 403
     certificate.refresh_from_db()
     assert certificate.status == "valid"
+
+
+def test_a_cached_verify_page_shows_a_revocation_at_once(
+    client,
+    learner,
+    course_page,
+    dost_admin,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    from certificates.services import certificate_render
+    from lms.pagecache import pages_changed
+
+    settings.PAGE_CACHE_SECONDS = 60
+    pages_changed()  # nothing cached by an earlier test answers
+    certificate = issue(learner, course_page)
+    certificate_render(certificate=certificate)
+    url = reverse("certificates:verify", args=[certificate.code])
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate_revoke(certificate=certificate, reason="Cấp nhầm", by=dost_admin)
+    response = client.get(url)
+
+    assert response["X-Page-Cache"] == "miss"
+    assert "Đã thu hồi" in response.content.decode()
+    pages_changed()
