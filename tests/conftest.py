@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,46 @@ from django.db import connection
 from tests.factories import AgencyFactory, officer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Debian's Chromium (Playwright's own browser download does not work here).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def chromium():
+    """A Chromium browser for Playwright's sync API, closed afterwards.
+
+    Start it after the test data exists: the sync API runs an event loop in this
+    thread, and Django refuses database calls from it unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set (the `browser` fixture sets it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    # The ORM calls a browser test makes around Playwright are plain synchronous code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with chromium() as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -7,39 +7,21 @@ import re
 import pytest
 
 from labs.models import Lab, Submission
+from tests.conftest import chromium
 from tests.factories import officer
 from tests.labs.lab_fixtures import version_record
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture
 def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
     # Playwright's sync API runs an event loop in this thread; the ORM calls the
     # test makes are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser.new_page(locale="vi-VN")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page(locale="vi-VN")
 
 
 def test_learner_opens_the_lab_in_jupyterlab_comes_back_and_submits(

@@ -17,16 +17,6 @@ from urllib.parse import urlsplit
 from tests.conftest import ROOT
 
 PASSWORD = "matkhau-thu-nghiem"  # noqa: S105 - the test factories' password
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # Each sets window.__xss if it ever runs; typed into every free-text field.
 XSS_IMG = '<img src=x onerror="window.__xss=1">'

@@ -15,12 +15,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.journeys.browsing import CHROMIUM_ARGS, Journey
+from tests.conftest import chromium
+from tests.journeys.browsing import Journey
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=15_000)  # shared CI machines are sometimes slow
 
@@ -28,15 +29,11 @@ def browser():
     # tests make around it are still plain synchronous code.
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-                expect.set_options(timeout=5_000)  # Playwright's default again
+        try:
+            with chromium() as started:
+                yield started
+        finally:
+            expect.set_options(timeout=5_000)  # Playwright's default again
 
 
 @pytest.fixture

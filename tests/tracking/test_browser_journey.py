@@ -3,40 +3,11 @@ dashboard (Debian Chromium via Playwright, a real Celery worker)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import chromium, wait_for
 from tests.tracking.conftest import in_days
 from tests.tracking.test_rosters import row, xlsx
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@contextmanager
-def chromium():
-    """Started after the test data exists: Playwright's sync API runs an event loop
-    in this thread, and Django refuses database calls from it."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def login(page, base: str, username: str) -> None:
