@@ -86,8 +86,6 @@ class AnonymousPageCacheMiddleware:
             and not response.streaming
             and not response.cookies
         ):
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
             headers = {k: v for k, v in response.items() if k.lower() != "set-cookie"}
             cache.set(key, (response.content, headers), seconds)
             response["X-Page-Cache"] = "miss"

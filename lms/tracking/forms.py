@@ -123,16 +123,21 @@ class AssignForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.agency = agency
+        # All live courses in one query, grouped under their program below.
+        courses: dict[int, list] = {}
+        for course in (
+            CoursePage.objects.live().order_by("path").only("id", "title", "program_id")
+        ):
+            courses.setdefault(course.program_id, []).append(course)
         choices: list = []
         for program in ProgramPage.objects.live().order_by("code"):
-            courses = CoursePage.objects.live().filter(program=program).order_by("path")
             group = [
                 (
                     f"p:{program.pk}",
                     _("Cả chương trình %(code)s") % {"code": program.code},
                 )
             ]
-            group += [(f"c:{c.pk}", c.title) for c in courses]
+            group += [(f"c:{c.pk}", c.title) for c in courses.get(program.pk, [])]
             choices.append((f"{program.code} — {program.title}", group))
         self.fields["what"].choices = [("", "—")] + choices
         self.profiles = list(

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
+from django.core.mail import get_connection, send_mass_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -254,14 +254,17 @@ def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
     click, or a retried task, sends nothing new); returns how many were sent."""
     today = timezone.localdate()
     sent = 0
-    for reqs in overdue_officers(agency=agency).values():
-        if all(r.reminded_on == today for r in reqs):
-            continue
-        send_mass_mail([_reminder_message(reqs)], fail_silently=False)
-        Requirement.objects.filter(pk__in=[r.pk for r in reqs]).update(
-            reminded_on=today
-        )
-        sent += 1
+    # One SMTP connection for all; each officer is marked as soon as their e-mail is
+    # out, so a retry after a failure does not write to them twice.
+    with get_connection() as connection:
+        for reqs in overdue_officers(agency=agency).values():
+            if all(r.reminded_on == today for r in reqs):
+                continue
+            send_mass_mail([_reminder_message(reqs)], connection=connection)
+            Requirement.objects.filter(pk__in=[r.pk for r in reqs]).update(
+                reminded_on=today
+            )
+            sent += 1
     access_log_record(
         user=sent_by,
         action="reminder_send",
