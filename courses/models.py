@@ -380,6 +380,10 @@ class Question(Orderable):
             )
 
 
+def lesson_short_url(*, lesson_id: int, slug: str) -> str:
+    return reverse("courses:lesson", kwargs={"lesson_id": lesson_id, "slug": slug})
+
+
 class LessonPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -461,11 +465,12 @@ class LessonPage(Page):
         if parts is None or not self.pk:
             return parts
         site_id, root_url, _page_path = parts
-        return (
-            site_id,
-            root_url,
-            reverse("courses:lesson", kwargs={"lesson_id": self.pk, "slug": self.slug}),
-        )
+        return (site_id, root_url, self.short_url)
+
+    @property
+    def short_url(self) -> str:
+        """The lesson's URL without Wagtail's site lookup (relative, one site)."""
+        return lesson_short_url(lesson_id=self.pk, slug=self.slug)
 
     def get_context(self, request, *args, **kwargs):
         from courses import selectors

@@ -30,3 +30,33 @@ def officer_profile_saved(
     from courses.services import officer_auto_assign
 
     officer_auto_assign(user=instance.user)
+
+
+def outline_receivers_connect() -> None:
+    """Cached lesson outlines (courses.selectors) are retired on any change to a
+    lesson, module or course, draft saves included: they are rare, reads are not."""
+    from django.db.models.signals import post_delete
+    from wagtail.models import Page
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    from courses.models import CourseModule, CoursePage, LessonPage
+    from courses.selectors import outline_changed
+
+    for sender in (LessonPage, CoursePage, CourseModule):
+        post_save.connect(
+            outline_changed,
+            sender=sender,
+            dispatch_uid=f"outline-saved-{sender.__name__}",
+        )
+    post_delete.connect(
+        outline_changed, sender=Page, dispatch_uid="outline-page-deleted"
+    )
+    post_delete.connect(
+        outline_changed, sender=CourseModule, dispatch_uid="outline-module-deleted"
+    )
+    page_published.connect(outline_changed, dispatch_uid="outline-published")
+    page_unpublished.connect(outline_changed, dispatch_uid="outline-unpublished")
+    post_page_move.connect(outline_changed, dispatch_uid="outline-moved")
+
+
+outline_receivers_connect()

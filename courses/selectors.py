@@ -3,9 +3,12 @@ whatever the number of lessons or enrolments."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
 from wagtail.models import GroupPagePermission
 
 from courses.models import (
@@ -16,51 +19,114 @@ from courses.models import (
     ProgramPage,
     Question,
     QuizAttempt,
+    lesson_short_url,
 )
 from courses.text import search_key
 from lms.accounts.models import User
 from lms.accounts.roles import Role
 
+OUTLINE_VERSION_KEY = "courses:outline:version"
+
+
+@dataclass(frozen=True)
+class OutlineLesson:
+    """What the outline, the pager and "continue" need of a lesson: plain data, so
+    the course's outline can be cached and shared by all its learners."""
+
+    pk: int
+    title: str
+    url: str
+    module_title: str
+
 
 @dataclass
 class ModuleOutline:
     title: str
-    lessons: list[LessonPage] = field(default_factory=list)
+    lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+def outline_changed(**_kwargs: object) -> None:
+    """Retire every cached outline (signal receiver: a lesson, module or course
+    was saved, published, moved or deleted)."""
+    try:
+        cache.incr(OUTLINE_VERSION_KEY)
+    except ValueError:
+        cache.set(OUTLINE_VERSION_KEY, 2, None)
+
+
+def _course_lessons(course: CoursePage) -> list[OutlineLesson]:
+    """The live lessons of `course` in tree order (one query, or none when cached)."""
+    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
+    key = None
+    if seconds:
+        version = cache.get_or_set(OUTLINE_VERSION_KEY, 1, None)
+        key = f"courses:outline:{version}:{course.pk}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    rows = (
+        LessonPage.objects.live()
+        .filter(path__startswith=course.path, depth=course.depth + 1)
+        .order_by("path")
+        .values_list("pk", "title", "slug", "module__title")
+    )
+    lessons = [
+        OutlineLesson(
+            pk=pk,
+            title=title,
+            url=lesson_short_url(lesson_id=pk, slug=slug),
+            module_title=module_title or "",
+        )
+        for pk, title, slug, module_title in rows
+    ]
+    if key:
+        cache.set(key, lessons, seconds)
+    return lessons
+
+
+def course_urls(*, courses: Iterable[CoursePage]) -> dict[int, str]:
+    """Public URLs of `courses`, cached with the outlines: Wagtail's own lookup
+    costs a site query per request and a tree walk per page."""
+    courses = list(courses)
+    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
+    if not seconds:
+        return {course.pk: course.get_url() for course in courses}
+    version = cache.get_or_set(OUTLINE_VERSION_KEY, 1, None)
+    keys = {course.pk: f"courses:url:{version}:{course.pk}" for course in courses}
+    found = cache.get_many(list(keys.values()))
+    urls: dict[int, str] = {}
+    missing: dict[str, str] = {}
+    for course in courses:
+        url = found.get(keys[course.pk])
+        if url is None:
+            url = missing[keys[course.pk]] = course.get_url()
+        urls[course.pk] = url
+    if missing:
+        cache.set_many(missing, seconds)
+    return urls
 
 
 def lesson_outline(
     *, course: CoursePage, user: User | None = None
-) -> list[ModuleOutline]:
-    """Lessons in tree order, grouped by consecutive module (one query). With a
-    user, each lesson carries `opened` and `done` for that user."""
-    lessons = (
-        LessonPage.objects.live()
-        .child_of(course)
-        .select_related("module")
-        .only(
-            "id",
-            "title",
-            "slug",
-            "url_path",
-            "path",
-            "depth",
-            "module__title",
-            "minutes",
-        )
-        .order_by("path")
-    )
-    if user is not None and user.is_authenticated:
-        mine = LessonProgress.objects.filter(user=user, lesson_id=OuterRef("pk"))
-        lessons = lessons.annotate(
-            opened=Exists(mine), done=Exists(mine.filter(completed_at__isnull=False))
-        )
+) -> tuple[list[ModuleOutline], set[int], set[int]]:
+    """Lessons grouped by consecutive module, and the ids of the lessons `user` has
+    opened and finished (one small query for the user's progress)."""
+    lessons = _course_lessons(course)
+    opened: set[int] = set()
+    done: set[int] = set()
+    if user is not None and user.is_authenticated and lessons:
+        for lesson_id, completed_at in LessonProgress.objects.filter(
+            user=user, lesson_id__in=[each.pk for each in lessons]
+        ).values_list("lesson_id", "completed_at"):
+            opened.add(lesson_id)
+            if completed_at is not None:
+                done.add(lesson_id)
     outline: list[ModuleOutline] = []
     for lesson in lessons:
-        title = lesson.module.title if lesson.module else ""
-        if not outline or outline[-1].title != title:
-            outline.append(ModuleOutline(title=title))
+        if not outline or outline[-1].title != lesson.module_title:
+            outline.append(ModuleOutline(title=lesson.module_title))
         outline[-1].lessons.append(lesson)
-    return outline
+    return outline, opened, done
 
 
 def lesson_page_facts(
@@ -74,13 +140,16 @@ def lesson_page_facts(
             .filter(path=lesson.path[: -lesson.steplen])
             .first()
         )
-    outline = lesson_outline(course=course, user=user) if course else []
+    outline, opened, done = (
+        lesson_outline(course=course, user=user) if course else ([], set(), set())
+    )
     ordered = [each for module in outline for each in module.lessons]
     index = next((i for i, each in enumerate(ordered) if each.pk == lesson.pk), None)
     current = ordered[index] if index is not None else None
     return {
         "course": course,
-        "module_title": current.module.title if current and current.module else "",
+        "course_url": course_urls(courses=[course])[course.pk] if course else "",
+        "module_title": current.module_title if current else "",
         "outline": outline,
         "previous_lesson": ordered[index - 1] if index else None,
         "next_lesson": ordered[index + 1]
@@ -88,8 +157,8 @@ def lesson_page_facts(
         else None,
         "position": (index or 0) + 1,
         "lesson_total": len(ordered),
-        "opened_ids": {each.pk for each in ordered if getattr(each, "opened", False)},
-        "done_ids": {each.pk for each in ordered if getattr(each, "done", False)},
+        "opened_ids": opened,
+        "done_ids": done,
     }
 
 
@@ -129,21 +198,32 @@ def courses_taught(*, user: User) -> QuerySet[CoursePage]:
     return courses.filter(condition)
 
 
+def enrolment_of(
+    *, user: User, course: CoursePage, rows: QuerySet[Enrolment] | None = None
+) -> Enrolment | None:
+    """The user's enrolment in `course`, if any. There is at most one (a unique
+    constraint), so no ORDER BY: `.first()` would sort by id, and PostgreSQL then
+    walks the primary key instead of the (user, course) index."""
+    rows = Enrolment.objects.all() if rows is None else rows
+    found = list(rows.filter(user=user, course=course)[:1])
+    return found[0] if found else None
+
+
 def course_page_facts(*, course: CoursePage, user: User) -> dict[str, object]:
-    outline = lesson_outline(course=course, user=user)
+    outline, _opened, done = lesson_outline(course=course, user=user)
     lessons = [lesson for module in outline for lesson in module.lessons]
     enrolment = None
     if user.is_authenticated:
-        enrolment = (
-            Enrolment.objects.filter(user=user, course=course)
-            .select_related("last_lesson")
-            .first()
+        enrolment = enrolment_of(
+            user=user,
+            course=course,
+            rows=Enrolment.objects.select_related("last_lesson"),
         )
     return {
         "outline": outline,
         "enrolment": enrolment,
         "first_lesson": lessons[0] if lessons else None,
-        "done_ids": {each.pk for each in lessons if getattr(each, "done", False)},
+        "done_ids": done,
     }
 
 

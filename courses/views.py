@@ -61,7 +61,7 @@ def lesson_serve(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     context = lesson.get_context(request)
     course = context["course"]
-    enrolment = Enrolment.objects.filter(user=request.user, course=course).first()
+    enrolment = selectors.enrolment_of(user=request.user, course=course)
     if enrolment is None and not selectors.user_can_teach(
         user=request.user, program=course.program
     ):
@@ -84,7 +84,17 @@ def lesson_serve(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
 def lesson(request: HttpRequest, lesson_id: int, slug: str) -> HttpResponse:
     """A lesson at its short URL (see LessonPage.get_url_parts)."""
     page = get_object_or_404(
-        LessonPage.objects.live().select_related("course", "course__program"),
+        LessonPage.objects.live()
+        .select_related("course", "course__program")
+        # The lesson page shows none of the course's or program's long texts.
+        .defer(
+            "course__summary",
+            "course__objectives",
+            "course__search_text",
+            "course__search_description",
+            "course__program__summary",
+            "course__program__search_description",
+        ),
         pk=lesson_id,
     )
     if page.slug != slug:
@@ -159,7 +169,9 @@ def course_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
 def my_learning(request: HttpRequest) -> HttpResponse:
     enrolments = list(selectors.my_enrolments(user=request.user))
     today = timezone.localdate()
+    urls = selectors.course_urls(courses=[e.course for e in enrolments])
     for enrolment in enrolments:
+        enrolment.course_url = urls[enrolment.course_id]
         enrolment.overdue = enrolment.is_overdue(today)
         enrolment.days_left = (
             (enrolment.deadline - today).days if enrolment.deadline else None

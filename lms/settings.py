@@ -488,6 +488,9 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300, minimum=0)
 # page; a role change shows in the menu within this many seconds. Access checks never
 # read this cache.
 HEADER_CACHE_SECONDS = env_int("HEADER_CACHE_SECONDS", 60, minimum=0)
+# A course's lesson outline (titles, links, modules) is shared by all its learners;
+# saving, publishing, moving or deleting a lesson, module or course retires it.
+COURSE_OUTLINE_CACHE_SECONDS = env_int("COURSE_OUTLINE_CACHE_SECONDS", 3600, minimum=0)
 COURSE_REMINDERS_HOUR = env_int("COURSE_REMINDERS_HOUR", 7, minimum=0, maximum=23)
 
 # --- Personal data retention (Law 91/2025) --------------------------------------------

@@ -43,3 +43,4 @@ if CELERY_BROKER_URL == "filesystem://":
 # not answer another. tests/lms/test_pagecache.py turns it on where it is the subject.
 PAGE_CACHE_SECONDS = 0
 HEADER_CACHE_SECONDS = 0
+COURSE_OUTLINE_CACHE_SECONDS = 0

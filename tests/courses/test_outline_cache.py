@@ -1,0 +1,102 @@
+"""A course's lesson outline is cached for all its learners and retired on every
+change to its lessons, modules or the course itself."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses.models import CourseModule, LessonPage
+from courses.selectors import lesson_outline, outline_changed
+from tests.courses.conftest import lessons_of
+
+
+@pytest.fixture
+def outline_cache(settings, db):
+    settings.COURSE_OUTLINE_CACHE_SECONDS = 60
+    # A fresh version: nothing cached by an earlier run or test can answer.
+    outline_changed()
+    yield
+    outline_changed()
+
+
+def _titles(course) -> list[str]:
+    outline, _opened, _done = lesson_outline(course=course)
+    return [lesson.title for module in outline for lesson in module.lessons]
+
+
+def test_a_cached_outline_is_read_without_a_query(outline_cache, course):
+    _titles(course)
+
+    with CaptureQueriesContext(connection) as ctx:
+        titles = _titles(course)
+
+    assert titles == [lesson.title for lesson in lessons_of(course)]
+    assert len(ctx.captured_queries) == 0
+
+
+def test_publishing_a_renamed_lesson_shows_in_the_outline(outline_cache, course):
+    _titles(course)
+    lesson = lessons_of(course)[0]
+    lesson.title = "Bài mở đầu (đã sửa)"
+    lesson.save_revision().publish()
+
+    assert _titles(course)[0] == "Bài mở đầu (đã sửa)"
+
+
+def test_a_new_lesson_shows_in_the_outline(outline_cache, course):
+    _titles(course)
+    course.add_child(instance=LessonPage(title="Bài bổ sung", slug="bai-bo-sung"))
+
+    assert _titles(course)[-1] == "Bài bổ sung"
+
+
+def test_an_unpublished_lesson_leaves_the_outline(outline_cache, course):
+    _titles(course)
+    lesson = lessons_of(course)[-1]
+    lesson.unpublish()
+
+    assert lesson.title not in _titles(course)
+
+
+def test_a_deleted_lesson_leaves_the_outline(outline_cache, course):
+    _titles(course)
+    lesson = lessons_of(course)[-1]
+    title = lesson.title
+    lesson.delete()
+
+    assert title not in _titles(course)
+
+
+def test_a_renamed_module_shows_in_the_outline(outline_cache, course):
+    module = CourseModule.objects.create(course=course, title="Chuyên đề một")
+    lesson = lessons_of(course)[0]
+    LessonPage.objects.filter(pk=lesson.pk).update(module=module)
+    outline_changed()
+    lesson_outline(course=course)
+    module.title = "Chuyên đề đổi tên"
+    module.save()
+
+    outline, _opened, _done = lesson_outline(course=course)
+
+    assert outline[0].title == "Chuyên đề đổi tên"
+
+
+def test_each_learner_sees_their_own_progress_on_a_shared_outline(
+    outline_cache, client, course, enrolment, learner
+):
+    from courses.models import Enrolment
+    from courses.services import lesson_complete
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    Enrolment.objects.create(user=other, course=course)
+    first = lessons_of(course)[0]
+    lesson_complete(user=learner, lesson=first)
+
+    _outline, _opened, mine = lesson_outline(course=course, user=learner)
+    _outline, _opened, theirs = lesson_outline(course=course, user=other)
+
+    assert first.pk in mine
+    assert first.pk not in theirs
