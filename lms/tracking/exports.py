@@ -131,21 +131,34 @@ OVERDUE_HEADER = [
     "Chương trình",
     "Hạn chót",
     "Số ngày quá hạn",
+    # Appended, so the columns DOST files by keep their places.
+    "Khóa học được giao",
+    "Nguồn giao",
 ]
+
+
+def overdue_origin(item: selectors.OverdueItem) -> str:
+    if item.kind == "target":
+        return f"Chỉ tiêu: {item.origin}"
+    if item.kind == "auto":
+        return "Giao tự động theo chương trình"
+    return f"Giao khóa học: {item.origin}" if item.origin else "Giao khóa học"
 
 
 def overdue_rows(*, agency: Agency | None = None) -> Iterator[list[Any]]:
     today = timezone.localdate()
-    for r in selectors.overdue_requirements(agency=agency).iterator(chunk_size=2000):
+    for item in selectors.overdue_list(agency=agency, today=today):
         yield [
-            r.agency.code,
-            r.agency.name,
-            r.user.username,
-            r.user.get_full_name(),
-            r.user.email,
-            f"{r.program.code} — {r.program.title}",
-            r.deadline,
-            (today - r.deadline).days,
+            item.agency_code,
+            item.agency_name,
+            item.username,
+            item.full_name,
+            item.email,
+            f"{item.program_code} — {item.program_title}",
+            item.deadline,
+            (today - item.deadline).days,
+            item.course_title,
+            overdue_origin(item),
         ]
 
 

@@ -3,10 +3,13 @@
 Courses owns enrolments and completions; tracking reads them and asks courses to
 assign. Everything we rely on from courses is named here:
 
-- `courses.services.enrolment_assign(*, users, deadline, by, program=...)`
+- `courses.services.enrolment_assign(*, users, deadline, by, course=..., program=...)`
+  (raises `CourseError` with a message for the manager)
 - `courses.ProgramCompletion(user, program, completed_at, agency)` — `agency` is
   the officer's agency at the time of completion
-- `courses.Enrolment(user, course, deadline, completed_at, progress)`
+- `courses.Enrolment(user, course, source, deadline, assigned_by, completed_at,
+  progress)` and `CoursePage.program`
+- the `courses.signals.course_completed` signal
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from courses.models import Enrolment, ProgramCompletion, ProgramPage
+from courses.models import CoursePage, Enrolment, ProgramCompletion, ProgramPage
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,61 @@ def enrolments_assign(
             )
     except CourseError as exc:
         logger.warning("enrolments not assigned for program %s: %s", program.pk, exc)
+
+
+def courses_assign(
+    *,
+    users: list[Any],
+    deadline: datetime.date,
+    by: Any,
+    course: CoursePage | None = None,
+    program: ProgramPage | None = None,
+) -> list[Enrolment]:
+    """A manager's (or DOST's) assignment from "Giao khóa học": a course, or every
+    live course of a program, with a deadline. Refusals raise `CourseError`."""
+    from courses.services import enrolment_assign
+
+    return enrolment_assign(
+        users=users, deadline=deadline, by=by, course=course, program=program
+    )
+
+
+# Enrolments that are assignments: chosen by someone else, with a deadline.
+ASSIGNED_SOURCES = (Enrolment.Source.ASSIGNED, Enrolment.Source.AUTO)
+
+
+def assigned_enrolments_open() -> QuerySet[Enrolment]:
+    """Course assignments not yet completed that count as duties of their own.
+
+    Assigned (page "Giao khóa học" or a program's automatic assignment) with a
+    deadline, not completed, of an officer with an agency, in a course of a
+    program. Why a course of a program the officer has a `Requirement` for is
+    left out: a target enrols its officers in the program's courses with its own
+    deadline, so one late officer would count once for the requirement and again
+    for each course; the requirement already tracks that program, against DOST's
+    deadline. Overdue = these with `deadline` before today, plus open requirements
+    past theirs. One definition, used by the roll-ups, the officer counts, the
+    overdue list and the reminders, so they agree to the last officer.
+    """
+    from lms.tracking.models import Requirement
+
+    covered = Requirement.objects.filter(
+        user_id=OuterRef("user_id"), program_id=OuterRef("course__program_id")
+    )
+    return Enrolment.objects.filter(
+        source__in=ASSIGNED_SOURCES,
+        deadline__isnull=False,
+        completed_at__isnull=True,
+        course__program__isnull=False,
+        user__profile__agency__isnull=False,
+    ).filter(~Exists(covered))
+
+
+def is_assignment(*, user: Any, course: Any) -> bool:
+    """Whether `user`'s enrolment in `course` was assigned with a deadline."""
+    return Enrolment.objects.filter(
+        user=user, course=course, source__in=ASSIGNED_SOURCES, deadline__isnull=False
+    ).exists()
 
 
 @dataclass(frozen=True)

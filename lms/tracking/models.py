@@ -1,8 +1,14 @@
 """Tracking: rosters, targets, the requirements they create, running figures,
-monthly reports, export/API access.
+overdue reminders, monthly reports, export/API access.
+
+Two kinds of duty are tracked. A `Requirement` is a DOST target's demand on one
+officer (program + deadline); only requirements make up "required" and the
+completion rate. A course assignment is a `courses.Enrolment` assigned with a
+deadline (page "Giao khóa học", or a program's automatic assignment); it counts
+towards "overdue" only (`learning.assigned_enrolments_open`).
 
 The figures every page shows are read from `AgencyProgramStat`/`AgencyMonthStat`/
-`AgencyStat`, small roll-ups kept current by `services.agency_stats_recompute`, so
+`AgencyStat`, small roll-ups kept current by `stats.agency_stats_recompute`, so
 no request ever recounts progress rows.
 """
 
@@ -145,7 +151,8 @@ class Requirement(models.Model):
     is_focal_point = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # The last day an overdue reminder went out: at most one email a day.
+    # The last day an overdue reminder named this requirement (shown as history;
+    # the once-a-day lock per officer is `OverdueReminder`).
     reminded_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -182,7 +189,9 @@ class AgencyStat(models.Model):
 
 
 class AgencyProgramStat(models.Model):
-    """Requirements of one agency for one program with one deadline, counted."""
+    """Requirements of one agency for one program with one deadline, counted, and
+    the open course assignments of the agency's officers in that program with that
+    deadline (overdue once the deadline has passed)."""
 
     agency = models.ForeignKey(
         "agencies.Agency", on_delete=models.CASCADE, related_name="program_stats"
@@ -195,6 +204,9 @@ class AgencyProgramStat(models.Model):
     completed = models.PositiveIntegerField(default=0)
     # Completed after the deadline (late, but no longer overdue).
     completed_late = models.PositiveIntegerField(default=0)
+    # Course assignments not completed (`learning.assigned_enrolments_open`); they
+    # are not in `required`, so the completion rate stays DOST's.
+    assigned_open = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -224,6 +236,34 @@ class AgencyMonthStat(models.Model):
                 name="tracking_agencymonthstat_unique",
             )
         ]
+
+
+class OverdueReminder(models.Model):
+    """An overdue reminder e-mailed to an officer: at most one per officer a day
+    (the unique row is the lock, taken before the e-mail goes out)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    sent_on = models.DateField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "sent_on"], name="tracking_overduereminder_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} reminded {self.sent_on}"
 
 
 class MonthlyReport(models.Model):

@@ -41,7 +41,9 @@ def monthly_report_generate(*, month: datetime.date) -> MonthlyReport:
     frozen = figures.as_dict()
     frozen["month"] = month.strftime("%Y-%m")
     frozen["generated_at"] = now.isoformat()
-    frozen["overdue_officers"] = selectors.overdue_requirements().count()
+    # Overdue duties (requirements and course assignments): the rows of the
+    # "Quá hạn" sheet.
+    frozen["overdue_officers"] = selectors.overdue_count()
     report.figures = frozen
     report.generated_at = now
     stem = f"bao-cao-{month:%Y-%m}"

@@ -8,6 +8,7 @@ from django.conf import settings
 
 MONTHLY_REPORT_TASK = "tracking.monthly_report_generate"
 STATS_SWEEP_TASK = "tracking.stats_recompute_dirty"
+STATS_NIGHTLY_TASK = "tracking.stats_recompute_all"
 
 
 def monthly_report_day() -> int:
@@ -40,6 +41,20 @@ def schedules_ensure() -> None:
     PeriodicTask.objects.update_or_create(
         name="Cập nhật số liệu tổng hợp",
         defaults={"task": STATS_SWEEP_TASK, "interval": interval, "crontab": None},
+    )
+    # Why nightly as well: a few writes reach the counted rows without telling
+    # tracking (courses' bulk automatic assignment, deleted accounts or courses).
+    nightly, _ = CrontabSchedule.objects.get_or_create(
+        minute="30",
+        hour="1",
+        day_of_month="*",
+        month_of_year="*",
+        day_of_week="*",
+        timezone=settings.TIME_ZONE,
+    )
+    PeriodicTask.objects.update_or_create(
+        name="Tính lại toàn bộ số liệu tổng hợp",
+        defaults={"task": STATS_NIGHTLY_TASK, "crontab": nightly, "interval": None},
     )
 
 

@@ -8,11 +8,16 @@ Definitions:
 - required: officers a target asks to complete a program (one per officer and
   program), counted for the agency the credit belongs to: the current agency
   while open, the agency at the time of completion once completed;
-- completion rate = completed ÷ required;
-- overdue = required, not completed, deadline passed (before today);
-- status: overdue if anyone is overdue; at risk if some open requirement is due
-  within AT_RISK_DAYS and less than AT_RISK_RATE of the agency has completed;
-  otherwise on track;
+- completion rate = completed ÷ required (DOST's targets only: a manager's
+  assignment never changes the rate DOST measures agencies by);
+- overdue = assigned, not completed, deadline passed (before today): open
+  requirements past their deadline, plus open course assignments past theirs
+  (`learning.assigned_enrolments_open`: assigned by a manager or DOST on "Giao
+  khóa học", or automatically by a program, one per officer and course, counted
+  for the officer's current agency);
+- status: overdue if anyone is overdue; no target if nothing is required;
+  at risk if some open requirement is due within AT_RISK_DAYS and less than
+  AT_RISK_RATE of the agency has completed; otherwise on track;
 - focal-point coverage = agencies whose data focal point completed P1 ÷ all
   current agencies.
 """
@@ -22,10 +27,23 @@ from __future__ import annotations
 import datetime
 import functools
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import ProgramPage
 from lms.accounts.models import OfficerProfile, User
 from lms.agencies.models import Agency
+from lms.tracking import learning
 from lms.tracking.models import (
     AgencyMonthStat,
     AgencyProgramStat,
@@ -85,10 +104,12 @@ class AgencyRow:
 
     def finish(self) -> AgencyRow:
         self.rate = _rate(self.completed, self.required)
-        if not self.required:
-            self.status = "no_target"
-        elif self.overdue:
+        # Overdue first: an agency without a target can still be late on a
+        # course its manager assigned.
+        if self.overdue:
             self.status = "overdue"
+        elif not self.required:
+            self.status = "no_target"
         elif self.due_soon and self.completed < AT_RISK_RATE * self.required:
             self.status = "at_risk"
         else:
@@ -130,6 +151,7 @@ def _stat_rows(
         n_completed=Sum("completed"),
         n_overdue_required=Sum("required", filter=Q(deadline__lt=today)),
         n_overdue_completed=Sum("completed", filter=Q(deadline__lt=today)),
+        n_overdue_assigned=Sum("assigned_open", filter=Q(deadline__lt=today)),
         n_soon_required=Sum(
             "required", filter=Q(deadline__gte=today, deadline__lt=soon)
         ),
@@ -213,8 +235,10 @@ def _fill_counts(
         row = rows[successors.get(stat["agency_id"], stat["agency_id"])]
         row.required += stat["n_required"] or 0
         row.completed += stat["n_completed"] or 0
-        row.overdue += (stat["n_overdue_required"] or 0) - (
-            stat["n_overdue_completed"] or 0
+        row.overdue += (
+            (stat["n_overdue_required"] or 0)
+            - (stat["n_overdue_completed"] or 0)
+            + (stat["n_overdue_assigned"] or 0)
         )
         row.due_soon += (stat["n_soon_required"] or 0) - (stat["n_soon_completed"] or 0)
 
@@ -308,9 +332,10 @@ def agency_program_rows(
         )
         entry["req"] += stat.required
         entry["done"] += stat.completed
+        open_items = stat.required - stat.completed + stat.assigned_open
         if stat.deadline < today:
-            entry["late"] += stat.required - stat.completed
-        elif entry["next"] is None and stat.required > stat.completed:
+            entry["late"] += open_items
+        elif entry["next"] is None and open_items:
             entry["next"] = stat.deadline.isoformat()
     return [
         ProgramRow(
@@ -342,7 +367,17 @@ def agency_row(*, agency: Agency, today: datetime.date | None = None) -> AgencyR
 def _with_requirement_counts(
     profiles: QuerySet[OfficerProfile],
 ) -> QuerySet[OfficerProfile]:
+    """Per officer: programs required, completed, and overdue items (requirements
+    and course assignments, as the dashboard counts them)."""
     today = timezone.localdate()
+    late_courses = (
+        learning.assigned_enrolments_open()
+        .filter(user_id=OuterRef("user_id"), deadline__lt=today)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return profiles.annotate(
         n_required=Count("user__requirements", distinct=True),
         n_completed=Count(
@@ -350,7 +385,7 @@ def _with_requirement_counts(
             filter=Q(user__requirements__completed_at__isnull=False),
             distinct=True,
         ),
-        n_overdue=Count(
+        n_overdue_required=Count(
             "user__requirements",
             filter=Q(
                 user__requirements__completed_at__isnull=True,
@@ -358,7 +393,10 @@ def _with_requirement_counts(
             ),
             distinct=True,
         ),
-    )
+        n_overdue_courses=Coalesce(
+            Subquery(late_courses, output_field=IntegerField()), 0
+        ),
+    ).annotate(n_overdue=F("n_overdue_required") + F("n_overdue_courses"))
 
 
 def agency_officers(*, agency: Agency, search: str = "") -> QuerySet[OfficerProfile]:
@@ -383,16 +421,91 @@ def province_officers() -> QuerySet[OfficerProfile]:
     return _with_requirement_counts(profiles).order_by("agency__code", "user__username")
 
 
-def overdue_requirements(
-    *, agency: Agency | None = None, today: datetime.date | None = None
-) -> QuerySet[Requirement]:
-    today = today or timezone.localdate()
-    rows = Requirement.objects.filter(completed_at__isnull=True, deadline__lt=today)
-    if agency is not None:
-        rows = rows.filter(agency=agency)
-    return rows.select_related("user", "program", "agency").order_by(
-        "agency__name", "deadline", "user__full_name"
+@dataclass(frozen=True)
+class OverdueItem:
+    """One overdue duty: a program a target requires, or an assigned course."""
+
+    user_id: int
+    agency_code: str
+    agency_name: str
+    username: str
+    full_name: str
+    email: str
+    program_code: str
+    program_title: str
+    course_title: str  # "" for a program a target requires
+    deadline: datetime.date
+    kind: str  # "target", or the enrolment's source ("assigned", "auto")
+    origin: str  # the target's name, or who assigned the course
+    requirement_id: int | None
+
+    @property
+    def title(self) -> str:
+        """What is overdue, as the reminder and the officer see it."""
+        if self.course_title:
+            return f"{self.course_title} ({self.program_code})"
+        return f"{self.program_title} ({self.program_code})"
+
+
+_OVERDUE_ORDER = ("agency_name", "deadline", "full_name", "username", "program_code")
+
+
+def _overdue_rows(agency: Agency | None, today: datetime.date) -> QuerySet[Requirement]:
+    """Both kinds of overdue duty in one UNION ALL, sorted by the database."""
+    text, number = CharField(), IntegerField()
+    requirements = Requirement.objects.filter(
+        completed_at__isnull=True, deadline__lt=today
     )
+    courses = learning.assigned_enrolments_open().filter(deadline__lt=today)
+    if agency is not None:
+        requirements = requirements.filter(agency=agency)
+        courses = courses.filter(user__profile__agency=agency)
+    requirements = requirements.values(
+        "user_id",
+        "deadline",
+        agency_code=F("agency__code"),
+        agency_name=F("agency__name"),
+        username=F("user__username"),
+        full_name=F("user__full_name"),
+        email=F("user__email"),
+        program_code=F("program__code"),
+        program_title=F("program__title"),
+        course_title=Value("", output_field=text),
+        kind=Value("target", output_field=text),
+        origin=F("target__name"),
+        requirement_id=F("id"),
+    )
+    courses = courses.values(
+        "user_id",
+        "deadline",
+        agency_code=F("user__profile__agency__code"),
+        agency_name=F("user__profile__agency__name"),
+        username=F("user__username"),
+        full_name=F("user__full_name"),
+        email=F("user__email"),
+        program_code=F("course__program__code"),
+        program_title=F("course__program__title"),
+        course_title=F("course__title"),
+        kind=F("source"),
+        origin=Coalesce(F("assigned_by__full_name"), Value("", output_field=text)),
+        requirement_id=Value(None, output_field=number),
+    )
+    return requirements.union(courses, all=True).order_by(*_OVERDUE_ORDER)
+
+
+def overdue_list(
+    *, agency: Agency | None = None, today: datetime.date | None = None
+) -> Iterator[OverdueItem]:
+    """Every overdue duty (of `agency`, or of the province), streamed."""
+    rows = _overdue_rows(agency, today or timezone.localdate())
+    for row in rows.iterator(chunk_size=2000):
+        yield OverdueItem(**{**row, "full_name": row["full_name"] or row["username"]})
+
+
+def overdue_count(
+    *, agency: Agency | None = None, today: datetime.date | None = None
+) -> int:
+    return _overdue_rows(agency, today or timezone.localdate()).count()
 
 
 def officer_requirements(*, user: User) -> QuerySet[Requirement]:

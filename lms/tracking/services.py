@@ -1,5 +1,6 @@
-"""Writes for tracking: targets and the requirements they create, completions,
-reminders, access logging. Rosters live in `rosters.py`, reports in `reports.py`."""
+"""Writes for tracking: targets and the requirements they create, course
+assignments ("Giao khóa học"), completions, overdue reminders, access logging.
+Rosters live in `rosters.py`, reports in `reports.py`."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mass_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import ProgramPage
+from courses.models import CoursePage, Enrolment, ProgramPage
 from lms.accounts.models import OfficerProfile, User
 from lms.agencies.models import Agency
 from lms.tracking import learning
-from lms.tracking.models import AccessLog, Requirement, Target
+from lms.tracking.models import AccessLog, OverdueReminder, Requirement, Target
+from lms.tracking.selectors import OverdueItem, overdue_list
 from lms.tracking.stats import agency_stats_deferred, agency_stats_mark_dirty
 
 logger = logging.getLogger(__name__)
@@ -231,40 +233,60 @@ def requirement_complete(
     return row
 
 
-# --- Reminders ----------------------------------------------------------------------
-def overdue_officers(*, agency: Agency) -> dict[int, list[Requirement]]:
-    """Overdue requirements of `agency`'s officers who have an email, by user id."""
-    today = timezone.localdate()
-    rows = (
-        Requirement.objects.filter(
-            agency=agency, completed_at__isnull=True, deadline__lt=today
-        )
-        .select_related("user", "program")
-        .order_by("user_id")
+# --- Course assignments ("Giao khóa học") ---------------------------------------------
+@transaction.atomic
+def assignments_create(
+    *,
+    users: list[User],
+    deadline: datetime.date,
+    by: User,
+    course: CoursePage | None = None,
+    program: ProgramPage | None = None,
+) -> list[Enrolment]:
+    """Assign a course, or every live course of a program, with a deadline (the
+    rules, and refusals as `CourseError`, are courses'). The assignments count as
+    overdue once the deadline passes, so the officers' agencies are recomputed."""
+    enrolments = learning.courses_assign(
+        users=users, deadline=deadline, by=by, course=course, program=program
     )
-    by_user: dict[int, list[Requirement]] = {}
-    for row in rows:
-        if row.user.email:
-            by_user.setdefault(row.user_id, []).append(row)
+    agency_stats_mark_dirty(
+        agency_ids=OfficerProfile.objects.filter(user__in=users).values_list(
+            "agency_id", flat=True
+        )
+    )
+    return enrolments
+
+
+# --- Reminders ----------------------------------------------------------------------
+def overdue_officers(*, agency: Agency) -> dict[int, list[OverdueItem]]:
+    """Overdue duties (requirements and course assignments) of `agency`'s officers
+    who have an email, by user id."""
+    by_user: dict[int, list[OverdueItem]] = {}
+    for item in overdue_list(agency=agency):
+        if item.email:
+            by_user.setdefault(item.user_id, []).append(item)
     return by_user
 
 
 def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
-    """E-mail every overdue officer of `agency`, at most once a day each (a second
-    click, or a retried task, sends nothing new); returns how many were sent."""
+    """E-mail every overdue officer of `agency` one list of everything overdue, at
+    most once a day each (a second click, or a retried task, sends nothing new);
+    returns how many were sent."""
     today = timezone.localdate()
+    officers = overdue_officers(agency=agency)
+    done = set(
+        OverdueReminder.objects.filter(
+            sent_on=today, user_id__in=list(officers)
+        ).values_list("user_id", flat=True)
+    )
     sent = 0
-    # One SMTP connection for all; each officer is marked as soon as their e-mail is
-    # out, so a retry after a failure does not write to them twice.
+    # One SMTP connection for all.
     with get_connection() as connection:
-        for reqs in overdue_officers(agency=agency).values():
-            if all(r.reminded_on == today for r in reqs):
-                continue
-            send_mass_mail([_reminder_message(reqs)], connection=connection)
-            Requirement.objects.filter(pk__in=[r.pk for r in reqs]).update(
-                reminded_on=today
-            )
-            sent += 1
+        for user_id, items in officers.items():
+            if user_id not in done and _reminder_send(
+                items, today=today, sent_by=sent_by, connection=connection
+            ):
+                sent += 1
     access_log_record(
         user=sent_by,
         action="reminder_send",
@@ -273,16 +295,32 @@ def overdue_reminders_send(*, agency: Agency, sent_by: User) -> int:
     return sent
 
 
-def _reminder_message(reqs: list[Requirement]) -> tuple[str, str, str, list[str]]:
-    user = reqs[0].user
-    lines = [
-        f"- {r.program.title} ({r.program.code}): hạn chót {r.deadline:%d/%m/%Y}"
-        for r in reqs
-    ]
+def _reminder_send(
+    items: list[OverdueItem], *, today: datetime.date, sent_by: User, connection: Any
+) -> bool:
+    """Why the lock row is written before the e-mail, in one transaction: two tasks
+    racing for the same officer cannot both send (the second one's insert fails),
+    and a failed send rolls the lock back so a retry still writes to them."""
+    try:
+        with transaction.atomic():
+            OverdueReminder.objects.create(
+                user_id=items[0].user_id, sent_on=today, sent_by=sent_by
+            )
+            Requirement.objects.filter(
+                pk__in=[i.requirement_id for i in items if i.requirement_id]
+            ).update(reminded_on=today)
+            send_mass_mail([_reminder_message(items)], connection=connection)
+    except IntegrityError:  # another run reminded this officer today
+        return False
+    return True
+
+
+def _reminder_message(items: list[OverdueItem]) -> tuple[str, str, str, list[str]]:
+    lines = [f"- {i.title}: hạn chót {i.deadline:%d/%m/%Y}" for i in items]
     body = _(
-        "Kính gửi {name},\n\nCác chương trình đào tạo sau đã quá hạn hoàn thành:\n"
-        "{lines}\n\nĐề nghị đồng chí sắp xếp thời gian học tập tại {site}.\n\n"
-        "Học viện Dữ liệu tỉnh Bắc Ninh"
-    ).format(name=user.get_full_name(), lines="\n".join(lines), site=settings.SITE_URL)
+        "Kính gửi {name},\n\nCác chương trình đào tạo, khóa học sau đã quá hạn "
+        "hoàn thành:\n{lines}\n\nĐề nghị đồng chí sắp xếp thời gian học tập tại "
+        "{site}.\n\nHọc viện Dữ liệu tỉnh Bắc Ninh"
+    ).format(name=items[0].full_name, lines="\n".join(lines), site=settings.SITE_URL)
     subject = _("Nhắc nhở: chương trình đào tạo đã quá hạn")
-    return subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]
+    return subject, body, settings.DEFAULT_FROM_EMAIL, [items[0].email]

@@ -3,8 +3,16 @@
 Writers mark agencies dirty (one small UPDATE, safe inside any transaction) and
 enqueue a recompute on commit; a periodic job sweeps whatever is still dirty, so
 figures lag completions by seconds, never more than the sweep interval (30 s).
-A recompute rebuilds one agency's rows from its requirements with one GROUP BY
-over an indexed range: cheap, idempotent, and it never drifts like +1/-1 counters.
+A recompute rebuilds one agency's rows from its requirements, and from its
+officers' open course assignments (`learning.assigned_enrolments_open`), with one
+GROUP BY each over an indexed range: cheap, idempotent, and it never drifts like
++1/-1 counters.
+
+Writers that change what the roll-ups count mark the agencies concerned: target
+sync and completions (services), course completions and officer moves
+(receivers), "Giao khóa học" (services.assignments_create). Writes tracking cannot
+see (courses' bulk automatic assignment, deletions) are caught by the nightly
+`agency_stats_recompute_all`.
 """
 
 from __future__ import annotations
@@ -94,7 +102,33 @@ def agency_stats_recompute(*, agency_ids: Iterable[int]) -> None:
 
 def _program_stats_rebuild(ids: list[int]) -> None:
     AgencyProgramStat.objects.filter(agency_id__in=ids).delete()
-    grouped = (
+    rows: dict[tuple[int, int, object], AgencyProgramStat] = {}
+    for row in _requirement_counts(ids):
+        key = (row["agency_id"], row["program_id"], row["deadline"])
+        rows[key] = AgencyProgramStat(
+            agency_id=row["agency_id"],
+            program_id=row["program_id"],
+            deadline=row["deadline"],
+            required=row["n_required"],
+            completed=row["n_completed"],
+            completed_late=row["n_late"],
+        )
+    for row in _assignment_counts(ids):
+        key = (row["agency_id"], row["program_id"], row["deadline"])
+        stat = rows.setdefault(
+            key,
+            AgencyProgramStat(
+                agency_id=row["agency_id"],
+                program_id=row["program_id"],
+                deadline=row["deadline"],
+            ),
+        )
+        stat.assigned_open = row["n"]
+    AgencyProgramStat.objects.bulk_create(rows.values(), batch_size=1000)
+
+
+def _requirement_counts(ids: list[int]) -> Iterable[dict]:
+    return (
         Requirement.objects.filter(agency_id__in=ids)
         .values("agency_id", "program_id", "deadline")
         .annotate(
@@ -108,19 +142,20 @@ def _program_stats_rebuild(ids: list[int]) -> None:
             ),
         )
     )
-    AgencyProgramStat.objects.bulk_create(
-        [
-            AgencyProgramStat(
-                agency_id=row["agency_id"],
-                program_id=row["program_id"],
-                deadline=row["deadline"],
-                required=row["n_required"],
-                completed=row["n_completed"],
-                completed_late=row["n_late"],
-            )
-            for row in grouped
-        ],
-        batch_size=1000,
+
+
+def _assignment_counts(ids: list[int]) -> Iterable[dict]:
+    """Open course assignments per officer's current agency, program and deadline."""
+    return (
+        learning.assigned_enrolments_open()
+        .filter(user__profile__agency_id__in=ids)
+        .values(
+            "deadline",
+            agency_id=F("user__profile__agency_id"),
+            program_id=F("course__program_id"),
+        )
+        .annotate(n=Count("id"))
+        .order_by()
     )
 
 
@@ -194,8 +229,7 @@ def agency_stats_recompute_dirty(*, limit: int = 500) -> int:
 
 
 def agency_stats_recompute_all() -> int:
-    from lms.agencies.models import Agency
-
+    """Rebuild every agency's roll-ups (nightly, and after bulk seeding)."""
     ids = list(Agency.objects.values_list("id", flat=True))
     for start in range(0, len(ids), 100):
         agency_stats_recompute(agency_ids=ids[start : start + 100])

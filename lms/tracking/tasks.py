@@ -6,7 +6,11 @@ import datetime
 
 from celery import shared_task
 
-from lms.tracking.schedules import MONTHLY_REPORT_TASK, STATS_SWEEP_TASK
+from lms.tracking.schedules import (
+    MONTHLY_REPORT_TASK,
+    STATS_NIGHTLY_TASK,
+    STATS_SWEEP_TASK,
+)
 
 
 @shared_task(name=STATS_SWEEP_TASK)
@@ -14,6 +18,13 @@ def stats_recompute_dirty() -> int:
     from lms.tracking.stats import agency_stats_recompute_dirty
 
     return agency_stats_recompute_dirty()
+
+
+@shared_task(name=STATS_NIGHTLY_TASK)
+def stats_recompute_all() -> int:
+    from lms.tracking.stats import agency_stats_recompute_all
+
+    return agency_stats_recompute_all()
 
 
 @shared_task(name="tracking.roster_import_process")

@@ -236,7 +236,7 @@ def reminders_send(request: HttpRequest, agency_id: int) -> HttpResponse:
 @login_required
 def assign(request: HttpRequest, agency_id: int) -> HttpResponse:
     """Giao khóa học: assign a course or program with a deadline to officers."""
-    from courses.services import CourseError, enrolment_assign
+    from courses.services import CourseError
 
     agency = _agency_for_user(request, agency_id)
     form = AssignForm(request.POST or None, agency=agency)
@@ -246,7 +246,7 @@ def assign(request: HttpRequest, agency_id: int) -> HttpResponse:
             form.add_error(None, _("Đơn vị không có cán bộ nào phù hợp để giao."))
         else:
             try:
-                enrolments = enrolment_assign(
+                enrolments = services.assignments_create(
                     users=users,
                     deadline=form.cleaned_data["deadline"],
                     by=request.user,

@@ -107,3 +107,68 @@ def target_factory(dost_admin, programs):
         )
 
     return make
+
+
+def add_course(program, slug: str):
+    """Another live course in `program`."""
+    from courses.models import CoursePage
+
+    course = CoursePage(title=f"Khóa {slug}", slug=slug)
+    program.add_child(instance=course)
+    return course
+
+
+def assign(by, users, *, deadline=None, course=None, program=None):
+    """What "Giao khóa học" does: courses' assignment, then the roll-ups marked."""
+    from lms.tracking.services import assignments_create
+
+    return assignments_create(
+        users=users,
+        deadline=deadline or in_days(10),
+        by=by,
+        course=course,
+        program=program,
+    )
+
+
+def let_deadlines_pass(*users, days: int = 3):
+    """Time passes: the officers' assigned courses are now `days` past their
+    deadline (courses refuses past deadlines, so they are set directly)."""
+    from courses.models import Enrolment
+    from lms.tracking.stats import agency_stats_recompute_all
+
+    Enrolment.objects.filter(user__in=users, deadline__isnull=False).update(
+        deadline=in_days(-days)
+    )
+    agency_stats_recompute_all()
+
+
+def complete_course(user, course, *, when=None):
+    """What courses does when a course is complete: the completion, the enrolment
+    marked, then `course_completed`."""
+    from courses.models import CourseCompletion, CoursePage, Enrolment
+    from courses.signals import course_completed
+
+    completion = CourseCompletion.objects.create(
+        user=user,
+        course=course,
+        agency_id=user.profile.agency_id,
+        completed_at=when or timezone.now(),
+    )
+    Enrolment.objects.filter(user=user, course=course).update(
+        completed_at=completion.completed_at, progress=100
+    )
+    course_completed.send(
+        sender=CoursePage, user=user, course=course, completion=completion
+    )
+    return completion
+
+
+@pytest.fixture
+def commune_manager(commune):
+    """The commune's manager; their position keeps them out of targets that ask
+    for position "Công chức" (every `make_officer`)."""
+    user = officer(agency=commune, roles=["Agency manager"], username="quanly_xa_a")
+    user.profile.position = "Văn phòng UBND"
+    user.profile.save()
+    return user

@@ -3,16 +3,10 @@ agency page; the rules are `courses.services.enrolment_assign`'s."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
 from courses.models import CoursePage, Enrolment
-from tests.factories import officer
-from tests.tracking.conftest import in_days, make_officer
-
-
-@pytest.fixture
-def commune_manager(commune):
-    return officer(agency=commune, roles=["Agency manager"], username="quanly_xa_a")
+from tests.tracking.conftest import in_days, let_deadlines_pass, make_officer
 
 
 def _url(agency):
@@ -118,3 +112,50 @@ def test_another_agencys_assign_page_is_not_found(
 def test_a_learner_cannot_open_the_assign_page(client, programs, commune):
     client.force_login(make_officer(commune, username="hv", roles=["Learner"]))
     assert client.get(_url(commune)).status_code == 404
+
+
+def test_a_course_assigned_on_the_page_is_chased_there_once_overdue(
+    client, programs, commune, commune_manager
+):
+    late = make_officer(commune, username="tre", full_name="Vũ Thị Chậm")
+    course = CoursePage.objects.child_of(programs["P5"]).first()
+    client.force_login(commune_manager)
+    client.post(
+        _url(commune),
+        {
+            "what": f"c:{course.pk}",
+            "deadline": in_days(3).isoformat(),
+            "who": "selected",
+            "officers": [str(late.pk)],
+        },
+    )
+    let_deadlines_pass(late)
+
+    page = client.get(f"/tong-quan/don-vi/{commune.pk}/").content.decode()
+    assert re.search(r'data-kpi="overdue">1<', page)
+    assert "Gửi nhắc nhở" in page
+    assert re.search(r"Vũ Thị Chậm.*?badge-bad\">1<", page, re.S)
+    detail = client.get(f"/tong-quan/don-vi/{commune.pk}/can-bo/{late.pk}/")
+    assert "Quá hạn" in detail.content.decode()
+
+
+def test_an_unreadable_deadline_or_choice_is_refused_and_changes_nothing(
+    client, programs, commune, commune_manager
+):
+    someone = make_officer(commune, username="ai_do")
+    client.force_login(commune_manager)
+
+    response = client.post(
+        _url(commune),
+        {
+            "what": "c:999999",
+            "deadline": "31/02/2026",
+            "who": "selected",
+            "officers": [str(someone.pk)],
+        },
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"what", "deadline"}
+    assert not Enrolment.objects.exists()

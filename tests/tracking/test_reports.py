@@ -118,3 +118,5 @@ def test_the_beat_schedule_uses_the_configured_day(db, settings):
         PeriodicTask.objects.get(task="tracking.stats_recompute_dirty").interval.every
         == 30
     )
+    nightly = PeriodicTask.objects.get(task="tracking.stats_recompute_all")
+    assert (nightly.crontab.hour, nightly.crontab.minute) == ("1", "30")
