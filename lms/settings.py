@@ -245,7 +245,10 @@ ACCOUNT_EMAIL_VERIFICATION = env_choice(
     "ACCOUNT_EMAIL_VERIFICATION", "optional", {"none", "optional", "mandatory"}
 )
 ACCOUNT_ADAPTER = "lms.accounts.adapters.AccountAdapter"
-ACCOUNT_SIGNUP_OPEN = env_bool("ACCOUNT_SIGNUP_OPEN", False)
+# Self sign-up: the officer chooses an agency and the account stays inactive until
+# that agency's manager (or DOST) approves it, so it can be open by default.
+ACCOUNT_SIGNUP_OPEN = env_bool("ACCOUNT_SIGNUP_OPEN", True)
+ACCOUNT_FORMS = {"signup": "lms.accounts.forms.SignupForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
 ACCOUNT_SESSION_REMEMBER = None

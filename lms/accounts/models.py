@@ -137,6 +137,78 @@ class AgencyMembership(models.Model):
         return f"{self.user} @ {self.agency} from {self.started_at:%Y-%m-%d}"
 
 
+class SignupRequest(models.Model):
+    """An officer's self sign-up: which agency they say they work for, waiting for
+    that agency's manager (or DOST) to vouch for them.
+
+    Why a row of its own instead of an approval status on OfficerProfile: every
+    figure (dashboards, exports, the monthly report) and every target counts the
+    OfficerProfile rows of an agency. A pending stranger must not be counted as
+    the agency's officer, nor be given requirements, before anyone vouched for
+    them. So the requested agency and job details wait here, the account stays
+    `is_active=False` (allauth, the admins and every @login_required page refuse
+    it with no extra check), and approval writes the profile through the same
+    services as a roster import. A rejected account is deleted (its e-mail and
+    username are free for a corrected request); this row keeps the decision.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Đang chờ phê duyệt")
+        APPROVED = "approved", _("Đã phê duyệt")
+        REJECTED = "rejected", _("Đã từ chối")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="signup_request",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("cơ quan, đơn vị"),
+        on_delete=models.PROTECT,
+        related_name="signup_requests",
+    )
+    position = models.CharField(
+        _("chức vụ / vị trí việc làm"), max_length=150, blank=True
+    )
+    is_data_focal_point = models.BooleanField(
+        _("cán bộ đầu mối dữ liệu"), default=False
+    )
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=Status, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("thời điểm đăng ký"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("thời điểm xử lý"), null=True, blank=True)
+    reason = models.TextField(_("lý do từ chối"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("yêu cầu đăng ký tài khoản")
+        verbose_name_plural = _("yêu cầu đăng ký tài khoản")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["agency", "status"], name="accounts_signup_agency_status"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.user_id or '—'} → {self.agency_id} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
 class CorrectionRequest(models.Model):
     """An officer's request to correct their personal data (Law 91/2025, art. 4).
 

@@ -52,6 +52,9 @@ ACTION_LABELS = {
     "admin_user_view": gettext_lazy("Xem tài khoản trong trang quản trị"),
     "admin_user_list": gettext_lazy("Xem danh sách tài khoản trong trang quản trị"),
     "correction_request_view": gettext_lazy("Xem đề nghị đính chính dữ liệu"),
+    "signup_requests_view": gettext_lazy("Xem yêu cầu đăng ký tài khoản chờ phê duyệt"),
+    "signup_approve": gettext_lazy("Phê duyệt yêu cầu đăng ký tài khoản"),
+    "signup_reject": gettext_lazy("Từ chối yêu cầu đăng ký tài khoản"),
 }
 
 

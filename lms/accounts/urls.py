@@ -6,6 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("consent/", views.consent, name="consent"),
     path("profile/", views.profile, name="profile"),
+    path("cho-phe-duyet/", views.signup_pending, name="signup_pending"),
     path("du-lieu-cua-toi/", views.my_data, name="my_data"),
     path("du-lieu-cua-toi/tai-ve/", views.my_data_download, name="my_data_download"),
     path(

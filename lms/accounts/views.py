@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lms.accounts import privacy
+from lms.accounts.adapters import SIGNUP_PENDING_SESSION_KEY
 from lms.accounts.forms import ConsentForm, CorrectionRequestForm, ProfileForm
 from lms.accounts.models import OfficerProfile
 from lms.accounts.services import consent_record, profile_update
@@ -62,6 +63,15 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Đã lưu hồ sơ."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form, "officer": officer})
+
+
+def signup_pending(request: HttpRequest) -> HttpResponse:
+    """Where a self-registered account lands, after signing up or trying to sign in,
+    until its agency's manager approves it (AccountAdapter.respond_user_inactive)."""
+    if request.user.is_authenticated:
+        return redirect("/")
+    facts = request.session.get(SIGNUP_PENDING_SESSION_KEY) or {}
+    return render(request, "accounts/signup_pending.html", {"facts": facts})
 
 
 # --- Personal data (Law 91/2025) -----------------------------------------------------

@@ -26,6 +26,21 @@ urlpatterns = [
         views.assign,
         name="assign",
     ),
+    path(
+        "tong-quan/don-vi/<int:agency_id>/dang-ky/",
+        views.signup_requests,
+        name="signup_requests",
+    ),
+    path(
+        "tong-quan/don-vi/<int:agency_id>/dang-ky/<int:request_id>/phe-duyet/",
+        views.signup_request_approve,
+        name="signup_request_approve",
+    ),
+    path(
+        "tong-quan/don-vi/<int:agency_id>/dang-ky/<int:request_id>/tu-choi/",
+        views.signup_request_reject,
+        name="signup_request_reject",
+    ),
     re_path(
         r"^tong-quan/xuat/(?P<table>don-vi|can-bo|qua-han)\.(?P<fmt>csv|xlsx)$",
         views.export,

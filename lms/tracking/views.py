@@ -30,7 +30,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses.models import ProgramPage
-from lms.accounts.models import OfficerProfile, User
+from lms.accounts import selectors as accounts_selectors
+from lms.accounts import services as accounts_services
+from lms.accounts.forms import SignupRejectForm
+from lms.accounts.models import OfficerProfile, SignupRequest, User
 from lms.accounts.privacy import personal_data_access_record
 from lms.agencies.models import Agency
 from lms.security import not_found
@@ -159,6 +162,9 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
             "page": page,
             "search": search,
             "is_province": request.user.has_perm(PROVINCE),
+            "signups_pending": accounts_selectors.signup_request_pending_count(
+                agency=agency
+            ),
         },
     )
 
@@ -262,6 +268,82 @@ def assign(request: HttpRequest, agency_id: int) -> HttpResponse:
                 )
                 return redirect("tracking:agency_dashboard", agency_id=agency.pk)
     return render(request, "tracking/assign.html", {"agency": agency, "form": form})
+
+
+# --- Self sign-up requests ---------------------------------------------------------
+def _signup_for_agency(
+    request: HttpRequest, agency: Agency, request_id: int
+) -> SignupRequest:
+    """A sign-up request made for `agency`; any other is "not found" (logged)."""
+    signup = accounts_selectors.signup_request_of(agency=agency, request_id=request_id)
+    if signup is None:
+        raise _not_found(request, f"signup:{request_id}")
+    return signup
+
+
+@login_required
+def signup_requests(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Officers who signed up choosing this agency, waiting for its manager."""
+    agency = _agency_for_user(request, agency_id)
+    _require(request, ROSTER)
+    pending = list(accounts_selectors.signup_requests_pending(agency=agency))
+    if pending:
+        personal_data_access_record(
+            user=request.user,
+            action="signup_requests_view",
+            description=f"Yêu cầu đăng ký chờ phê duyệt của {agency.code}",
+            subjects=[s.user_id for s in pending],
+        )
+    return render(
+        request,
+        "tracking/signup_requests.html",
+        {"agency": agency, "pending": pending},
+    )
+
+
+@login_required
+@require_POST
+def signup_request_approve(
+    request: HttpRequest, agency_id: int, request_id: int
+) -> HttpResponse:
+    agency = _agency_for_user(request, agency_id)
+    _require(request, ROSTER)
+    signup = _signup_for_agency(request, agency, request_id)
+    try:
+        user = accounts_services.signup_request_approve(signup=signup, by=request.user)
+    except accounts_services.SignupDecisionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Đã phê duyệt tài khoản của %(name)s.") % {"name": user.get_full_name()},
+        )
+    return redirect("tracking:signup_requests", agency_id=agency.pk)
+
+
+@login_required
+@require_POST
+def signup_request_reject(
+    request: HttpRequest, agency_id: int, request_id: int
+) -> HttpResponse:
+    agency = _agency_for_user(request, agency_id)
+    _require(request, ROSTER)
+    signup = _signup_for_agency(request, agency, request_id)
+    form = SignupRejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("tracking:signup_requests", agency_id=agency.pk)
+    try:
+        accounts_services.signup_request_reject(
+            signup=signup, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except accounts_services.SignupDecisionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Đã từ chối yêu cầu đăng ký và báo cho người đăng ký.")
+        )
+    return redirect("tracking:signup_requests", agency_id=agency.pk)
 
 
 # --- Exports ------------------------------------------------------------------------

@@ -10,9 +10,9 @@ Two agencies (A and B) and, for every role, one person of each side:
 - `dost`: DOST admin; `superuser`: a Django superuser (for /django-admin/).
 
 Plus a graded lab with a regrade run, a certificate batch, a DOST target, a monthly
-report, an LGSP API token, an OAuth token and a Wagtail document. Each test runs in
-a savepoint inside the module's transaction, so a POST in one test (an enrolment, a
-regrade) is gone before the next one.
+report, a pending self sign-up in each agency, an LGSP API token, an OAuth token and
+a Wagtail document. Each test runs in a savepoint inside the module's transaction,
+so a POST in one test (an enrolment, a regrade, an approval) is gone before the next.
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def _build(media: Path) -> World:
     _labs(world, media)
     _certificates(world)
     _tracking(world)
+    _signups(world)
     _clients(world)
     _sessions(world)
     return world
@@ -239,6 +240,17 @@ def _tracking(world: World) -> None:
     report.xlsx.save("bc.xlsx", ContentFile(b"x"), save=False)
     report.save()
     world.ids.update(target=target.pk, report=report.pk)
+
+
+def _signups(world: World) -> None:
+    """A self sign-up waiting in each agency (inactive accounts, no profile)."""
+    from lms.accounts.models import SignupRequest
+
+    for key, agency in (("signup_a", "A"), ("signup_b", "B")):
+        user = UserFactory(username=f"acl_dangky_{agency.lower()}", is_active=False)
+        world.ids[key] = SignupRequest.objects.create(
+            user=user, agency_id=world.ids[agency], position="Chuyên viên"
+        ).pk
 
 
 def _clients(world: World) -> None:

@@ -98,6 +98,8 @@ LAB = "/bai-thuc-hanh/{lab}/"
 SUB = "/bai-nop/{sub}/"
 COURSE = "{course_url}"
 ROSTER_A = "/danh-sach-can-bo/nhap/{roster_a}/"
+SIGNUPS_A = A_DASH + "dang-ky/"
+REASON = {"reason": "Không phải cán bộ của đơn vị"}
 API = {"api_token": OK}
 SUPER = {"superuser": OK}
 
@@ -115,6 +117,8 @@ MATRIX: list[Row] = [
     # --- lms.accounts ---------------------------------------------------------------------------------------------------------------------------------------------------------------
     row("accounts/consent/", "/accounts/consent/",                           LOGIN,       OK,          OK,          OK,          OK,          OK,          OK,          OK),
     row("accounts/profile/", "/accounts/profile/",                           LOGIN,       OK,          OK,          OK,          OK,          OK,          OK,          OK),
+    # Where a pending self sign-up lands (signed-in people have nothing pending).
+    row("accounts/cho-phe-duyet/", "/accounts/cho-phe-duyet/",               OK,          Go("/"),     Go("/"),     Go("/"),     Go("/"),     Go("/"),     Go("/"),     Go("/")),
     row("accounts/du-lieu-cua-toi/", "/accounts/du-lieu-cua-toi/",           LOGIN,       OK,          OK,          OK,          OK,          OK,          OK,          OK),
     post("accounts/du-lieu-cua-toi/tai-ve/", "/accounts/du-lieu-cua-toi/tai-ve/",
                                                                              LOGIN,       OK,          OK,          OK,          OK,          OK,          OK,          OK),
@@ -133,6 +137,16 @@ MATRIX: list[Row] = [
                                                                              LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        Go(A_DASH),  HIDE,        Go(A_DASH)),
     row("tong-quan/don-vi/<int:agency_id>/giao-khoa-hoc/", A_DASH + "giao-khoa-hoc/",
                                                                              LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        OK,          HIDE,        OK),
+    # Self sign-ups waiting for the agency's manager; B's request through A's URL is not found.
+    row("tong-quan/don-vi/<int:agency_id>/dang-ky/", SIGNUPS_A,             LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        OK,          HIDE,        OK),
+    post("tong-quan/don-vi/<int:agency_id>/dang-ky/<int:request_id>/phe-duyet/", SIGNUPS_A + "{signup_a}/phe-duyet/",
+                                                                             LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        Go(SIGNUPS_A), HIDE,      Go(SIGNUPS_A)),
+    post("tong-quan/don-vi/<int:agency_id>/dang-ky/<int:request_id>/phe-duyet/", SIGNUPS_A + "{signup_b}/phe-duyet/",
+                                                                             LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        HIDE,        HIDE,        HIDE),
+    post("tong-quan/don-vi/<int:agency_id>/dang-ky/<int:request_id>/tu-choi/", SIGNUPS_A + "{signup_a}/tu-choi/",
+                                                                             LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        Go(SIGNUPS_A), HIDE,      Go(SIGNUPS_A), data=REASON),
+    post("tong-quan/don-vi/<int:agency_id>/dang-ky/<int:request_id>/tu-choi/", SIGNUPS_A + "{signup_b}/tu-choi/",
+                                                                             LOGIN,       HIDE,        HIDE,        HIDE,        HIDE,        HIDE,        HIDE,        HIDE, data=REASON),
     row(r"^tong-quan/xuat/(?P<table>don-vi|can-bo|qua-han)\.(?P<fmt>csv|xlsx)$", "/tong-quan/xuat/don-vi.csv",
                                                                              LOGIN,       DENY,        DENY,        DENY,        DENY,        DENY,        DENY,        OK),
     row(r"^tong-quan/xuat/(?P<table>don-vi|can-bo|qua-han)\.(?P<fmt>csv|xlsx)$", "/tong-quan/xuat/can-bo.csv?agency={A}",
