@@ -18,7 +18,7 @@ from lms.agencies.models import Agency
 _CODE_RE = re.compile(r"^[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 _SERIAL_RE = re.compile(r"^[A-Z]{1,8}-\d{4}-\d{1,9}$")
 
-_REGISTER_RELATED = ("agency", "course", "program", "superseded_by")
+REGISTER_RELATED = ("agency", "course", "program", "superseded_by")
 
 
 class MalformedCode(ValueError):
@@ -31,14 +31,20 @@ def code_parse(raw: str) -> uuid.UUID:
     return uuid.UUID(raw)
 
 
-def certificate_by_code(*, code: str) -> Certificate | None:
-    """The certificate with this public code, or None; raises MalformedCode."""
+def certificate_by_code(
+    *, code: str, related: tuple[str, ...] = ("superseded_by",)
+) -> Certificate | None:
+    """The certificate with this public code, or None; raises MalformedCode.
+
+    The public pages show only what the certificate itself recorded at issue
+    (title, hours, agency name), so by default the course and program pages (two
+    wide Wagtail rows each) are not joined. Codes are unique: no ORDER BY, which
+    Django would otherwise compare against every selected column."""
     parsed = code_parse(code)
-    return (
-        Certificate.objects.select_related(*_REGISTER_RELATED)
-        .filter(code=parsed)
-        .first()
+    found = list(
+        Certificate.objects.select_related(*related).filter(code=parsed).order_by()[:1]
     )
+    return found[0] if found else None
 
 
 def serial_normalise(raw: str) -> str | None:
@@ -52,12 +58,13 @@ def certificate_by_serial(*, serial: str) -> Certificate | None:
     normalised = serial_normalise(serial)
     if normalised is None:
         return None
-    return Certificate.objects.filter(serial=normalised).first()
+    found = list(Certificate.objects.filter(serial=normalised).order_by()[:1])
+    return found[0] if found else None
 
 
 def certificates_of_holder(*, user: User) -> QuerySet[Certificate]:
     """A holder's certificates, newest first (superseded ones included, marked)."""
-    return Certificate.objects.filter(user=user).select_related(*_REGISTER_RELATED)
+    return Certificate.objects.filter(user=user).select_related(*REGISTER_RELATED)
 
 
 def revoked_certificates() -> QuerySet[Certificate]:
@@ -84,7 +91,7 @@ class RegisterFilter:
 
 def certificates_register(*, filters: RegisterFilter) -> QuerySet[Certificate]:
     """The register (province-wide unless `filters.agency`), filtered."""
-    found = Certificate.objects.select_related(*_REGISTER_RELATED).order_by(
+    found = Certificate.objects.select_related(*REGISTER_RELATED).order_by(
         "-issued_on", "-year", "-number"
     )
     if filters.agency is not None:

@@ -443,7 +443,9 @@ def _certificate_for_manager(request: HttpRequest, code: str) -> Certificate:
     if not request.user.has_perm("certificates.revoke_certificate"):
         raise _forbid("certificate management")
     try:
-        certificate = selectors.certificate_by_code(code=code)
+        certificate = selectors.certificate_by_code(
+            code=code, related=selectors.REGISTER_RELATED
+        )
     except selectors.MalformedCode:
         certificate = None
     if certificate is None:
