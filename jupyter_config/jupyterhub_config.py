@@ -302,6 +302,18 @@ else:
     c.Spawner.args += [
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"
     ]
+    # Why JUPYTER_CONFIG_PATH: jupyter_config/singleuser/labconfig/ becomes a LabConfig
+    # directory of every learner's server, read in place from the repo:
+    #   page_config.json                turns the announcements plugin off;
+    #   default_setting_overrides.json  makes Vietnamese (vi_VN, from the pinned
+    #       jupyterlab-language-pack-vi-VN) the default JupyterLab language.
+    # jupyterlab_server merges that file into the settings schemas' defaults
+    # (settings_utils._get_overrides), so it is only a *default*: a learner who picks
+    # English in Settings → Language saves a user setting, and user settings win.
+    # Not overrides.json in {sys.prefix}/share/jupyter/lab/settings/: that is the
+    # venv's install tree (pip and `jupyter labextension` own it). Not a moved
+    # LabApp.app_settings_dir: it would hide that folder's page_config.json and
+    # overrides.d/ files that extensions install there.
     c.Spawner.environment = {
         "PYTHONNOUSERSITE": "1",
         "JUPYTER_CONFIG_PATH": str(HERE / "singleuser"),

@@ -49,6 +49,8 @@ def test_learner_opens_the_lab_in_jupyterlab_comes_back_and_submits(
         re.compile(r"/user/hoa_hub/lab/tree/labs/tiny-lab/"), timeout=90_000
     )
     expect(page.locator(".jp-NotebookPanel")).to_be_visible(timeout=60_000)
+    # JupyterLab speaks Vietnamese by default (its "File" menu is "Tệp").
+    expect(page.locator("#jp-MainMenu")).to_contain_text("Tệp")
     expect(page.get_by_text("total = None")).to_be_visible(timeout=30_000)
 
     page.goto(lesson)
