@@ -10,7 +10,8 @@ up here, from nothing, every run:
    db 15 flushed, media under var/bench-load/;
 2. `migrate`, `collectstatic`, `seed_demo` (courses, quizzes, the ten lab bundles,
    DOST targets), `seed_scale --officers N` (agencies, officers, progress, roll-ups);
-3. bench accounts: 50 learners enrolled in every course, 40 lab submitters, 10 DOST
+3. bench accounts: 50 learners enrolled in every course, 200 lab submitters (each
+   uploads once a minute, as 200 officers in a class would), 10 DOST
    admins, and certificates issued (and rendered) to the learners. They are signed
    in with sessions written through Django's SessionStore, not the login form:
    the form allows 30 logins a minute per IP (every virtual user shares 127.0.0.1)
@@ -948,7 +949,9 @@ def main() -> int:
     parser.add_argument("--lab", default="l1-officer-names",
                         help="bundle under labs/bundles/, or `tiny` (test fixture)")  # fmt: skip
     parser.add_argument("--lab-rate", type=float, default=200, help="uploads/min")
-    parser.add_argument("--lab-users", type=int, default=40)
+    # 200 uploads a minute come from 200 officers, one each: 40 accounts uploading
+    # every 12 s ran into the 3-pending-per-learner limit whenever grading lagged.
+    parser.add_argument("--lab-users", type=int, default=200)
     parser.add_argument("--grade-timeout", type=float, default=300)
     parser.add_argument("--verify-rate", type=float, default=20, help="per second")
     parser.add_argument("--verify-users", type=int, default=10)
