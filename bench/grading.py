@@ -1,42 +1,48 @@
-"""Benchmark the grading engine against plain nbclient and nbconvert.
+"""Benchmark the grading engine against nbgrader's way and nbconvert, on labs L1–L4.
 
-    .venv/bin/python bench/grading.py                      # tiny bundle, 100 notebooks
-    .venv/bin/python bench/grading.py --quick              # 20 notebooks, small samples
-    .venv/bin/python bench/grading.py --bundle labs/bundles/l1-officer-names
+    .venv/bin/python bench/grading.py                  # 100 notebooks, about 6 min
+    .venv/bin/python bench/grading.py --quick          # 20 notebooks, small samples
+    REDIS_URL=redis://127.0.0.1:6379/13 .venv/bin/python bench/grading.py
 
-Generates N mixed notebooks from the bundle's solution and starter (correct, starter,
-one solution cell dropped), then times:
+Builds `--count` notebooks from labs L1–L4, a quarter each, shuffled: the solution
+(full marks), the starter (few or none) and the solution with one cleaning step
+removed (`MUTATIONS`: partial marks). Then, in the same run:
 
-- (a0) plain nbclient, fresh kernel per notebook, sequential: execution only, no
-  sandbox, no checks (the peers' way; the most favourable baseline);
-- (a)  our engine with FreshKernels (fresh kernel per notebook + sandbox + checks),
-       sequential;
-- (b)  ``jupyter nbconvert --to notebook --execute`` per notebook: a sample, then
-       extrapolated (marked as such);
-- (c)  our engine with ForkServerKernels and 2 parallel workers;
-- (c1) ForkServerKernels one at a time, for single-notebook latency.
+- (ours) the engine as a worker runs it: kernels forked from a warm fork server,
+  sandboxed, checks in their own sandboxed process, `--workers` notebooks at a time;
+- (a) nbgrader's way: plain nbclient, a fresh kernel per notebook, sequential, no
+  sandbox. The same exporter cell writes the results and the same checks.py scores
+  them, in this process (nbgrader's autograde runs its tests in the kernel);
+- (b) ``jupyter nbconvert --to notebook --execute`` per notebook (with the exporter
+  cell, scored the same way): a sample spread over the labs, extrapolated;
+- submit → result through Celery: a throw-away database with the four labs, a real
+  prefork worker (bench/labs_submit.py's), one notebook at a time, end to end.
 
-Scores of (a) and (c) must be identical per notebook and per check (exit 1 if not).
+Scores of (ours) and (a) must be identical per notebook and per check (exit 1 if not).
 Timings only ever live here, never in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import random
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
@@ -45,85 +51,120 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from labs import checkrunner  # noqa: E402
 from labs.bundle import Bundle, load_bundle  # noqa: E402
-from labs.grading import GradeResult, grade_many, grade_notebook  # noqa: E402
-from labs.kernels import ForkServerKernels, FreshKernels  # noqa: E402
+from labs.grading import GradeResult, grade_notebook_async  # noqa: E402
+from labs.kernels import ForkServerKernels  # noqa: E402
 
-DEFAULT_BUNDLE = ROOT / "tests" / "fixtures" / "labs" / "tiny"
-# Killing a fresh kernel kills its launcher too, so nobody of ours reaps the kernel
-# process and its CPU is never charged to us: that CPU figure is a lower bound.
-UNDERCOUNT = "CPU is a lower bound (killed kernels are not reaped by us)"
+LABS = (
+    "l1-officer-names",
+    "l2-citizen-ids",
+    "l3-phone-numbers",
+    "l4-birth-dates-dedup",
+)
+# One cleaning step taken out of each solution: (text of the solution, replacement).
+MUTATIONS = {
+    "l1-officer-names": [
+        ('s.str.normalize("NFC")   # 1)', "s   # 1)"),  # title() on NFD: "NguyễN"
+        ("return khoa_so_khop(s).map(GIOI_TINH)", "return s.map(GIOI_TINH)"),
+        (
+            '    pd.DataFrame({"khoa": khoa_so_khop(aliases["alias"]), '
+            '"code": aliases["code"]}),\n',
+            "",
+        ),
+    ],
+    "l2-citizen-ids": [
+        (".str.zfill(12)", ""),
+        (
+            'chu_so = df["id_raw"].str.replace(r"[\\s.\\-]", "", regex=True)',
+            'chu_so = df["id_raw"]',
+        ),
+        ("chu_so.where(hop_le & do_dai.ge(10))", "chu_so.where(do_dai.ge(10))"),
+    ],
+    "l3-phone-numbers": [
+        ("so = so.where(~co_84, so.str[2:])", ""),
+        ('so = so.where(~thieu_0, "0" + so)', ""),
+        ("so = so.where(~la_so_cu, dau_so.map(DOI_DAU_SO) + so.str[4:])", ""),
+    ],
+    "l4-birth-dates-dedup": [
+        (".fillna(excel)", ""),
+        ('.str.normalize("NFC")   # NFC trước title()', ""),
+        ('format="%d/%m/%Y"', 'format="%m/%d/%Y"'),
+    ],
+}
+# Per lab: 40 % solutions, 20 % starters, 40 % solutions missing one step.
+KINDS = ("solution",) * 2 + ("starter",) + ("partial",) * 2
+
+
+@dataclass
+class Entry:
+    index: int
+    bundle: Bundle
+    kind: str
+    notebook: nbformat.NotebookNode
+
+
+@dataclass
+class Score:
+    status: str
+    score: float
+    passed: tuple[tuple[str, bool], ...]
 
 
 def main() -> int:
     args = _arguments()
-    bundle = load_bundle(args.bundle)
     count = 20 if args.quick else args.count
-    notebooks = make_variants(bundle, count, seed=args.seed)
+    sample = min(8, args.nbconvert_sample) if args.quick else args.nbconvert_sample
+    bundles = [load_bundle(ROOT / "labs" / "bundles" / slug) for slug in LABS]
+    entries = make_entries(bundles, count, seed=args.seed)
     print(
-        f"Bundle `{bundle.slug}`: {count} notebooks, {os.cpu_count()} CPUs, {_load()}"
+        f"{count} notebooks from {', '.join(b.slug for b in bundles)} "
+        f"({_kinds(entries)}); {os.cpu_count()} CPUs; {_load()}"
     )
     rows: list[Row] = []
-    fresh_count = min(count, args.fresh_sample or count)
-    sample = 3 if args.quick else args.nbconvert_sample
-
+    ours: dict[int, list[Score]] = {}
+    for workers in args.workers:
+        with cpu_meter() as cpu:
+            seconds, ours[workers], zygote_start = run_ours(entries, workers)
+        name = f"(ours) fork server, {workers} at a time"
+        rows.append(Row(name, count, seconds, cpu()))
     with cpu_meter() as cpu:
-        c_seconds, forked, zygote_start = run_forkserver(
-            notebooks, bundle, args.workers
-        )
-    rows.append(
-        Row(f"(c) engine, fork server, {args.workers} workers", count, c_seconds, cpu())
-    )
-    latencies = run_latency(notebooks[: 10 if args.quick else 30], bundle)
+        seconds, plain = run_plain_nbclient(entries)
+    a = Row("(a) nbclient, fresh kernel each, sequential", count, seconds, cpu())
+    subset = spread(entries, sample)
     with cpu_meter() as cpu:
-        a_seconds, fresh = run_fresh(notebooks[:fresh_count], bundle)
-    rows.append(
-        Row(
-            "(a) engine, fresh kernel each, sequential",
-            fresh_count,
-            a_seconds,
-            cpu(),
-            note=UNDERCOUNT,
-        )
+        seconds, converted = run_nbconvert(subset)
+    b = Row("(b) jupyter nbconvert --execute each", len(subset), seconds, cpu(), True)
+    best = min(rows, key=lambda row: row.per)
+    print_table([*rows, a, b], ours=best, a=a, b=b, count=count)
+    print(f"\nFork server start (once per worker process): {zygote_start:.2f} s.")
+    status = 0
+    for workers, scores in ours.items():
+        pairs = [(entry, scores[entry.index], plain[entry.index]) for entry in entries]
+        status |= compare(f"(ours, {workers} at a time)", pairs)
+    print(_scores_seen(entries, plain))
+    compare(
+        "(b)",
+        [(entry, converted[n], plain[entry.index]) for n, entry in enumerate(subset)],
     )
-    with cpu_meter() as cpu:
-        a0_seconds = run_plain_nbclient(notebooks[:fresh_count], bundle)
-    rows.append(
-        Row(
-            "(a0) plain nbclient, fresh kernel, sequential",
-            fresh_count,
-            a0_seconds,
-            cpu(),
-        )
-    )
-    with cpu_meter() as cpu:
-        b_seconds = run_nbconvert(notebooks[:sample], bundle)
-    rows.append(
-        Row("(b) jupyter nbconvert --execute", sample, b_seconds, cpu(), sampled=True)
-    )
-
-    print_table(rows, baseline=rows[2], engine=rows[1])
-    print(
-        f"\nFork server start (once per worker process): {zygote_start:.2f} s. "
-        f"Single-notebook latency, fork server, idle queue: p50 "
-        f"{statistics.median(latencies):.3f} s, p95 {_p95(latencies):.3f} s, "
-        f"max {max(latencies):.3f} s. {_load()}"
-    )
-    return compare_scores(fresh, forked[:fresh_count])
+    if not args.no_celery:
+        celery_latency(entries[: 10 if args.quick else args.celery_count])
+    print(_load())
+    return status
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--count", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--nbconvert-sample", type=int, default=10)
     parser.add_argument(
-        "--fresh-sample",
-        type=int,
-        default=0,
-        help="time (a)/(a0) on the first N notebooks only (0 = all)",
+        "--workers",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[2, 3],
+        help="notebooks graded at a time (ours), one run each: 2,3",
     )
+    parser.add_argument("--nbconvert-sample", type=int, default=20)
+    parser.add_argument("--celery-count", type=int, default=20)
+    parser.add_argument("--no-celery", action="store_true")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument(
         "--quick", action="store_true", help="20 notebooks, small samples"
@@ -134,104 +175,138 @@ def _arguments() -> argparse.Namespace:
 # --------------------------------------------------------------------------- inputs
 
 
-def make_variants(
-    bundle: Bundle, count: int, *, seed: int
-) -> list[nbformat.NotebookNode]:
-    """Half correct, a fifth starters, the rest a solution missing one code cell."""
+def make_entries(bundles: list[Bundle], count: int, *, seed: int) -> list[Entry]:
+    """`count` notebooks, a quarter per lab, kinds in KINDS proportions, shuffled."""
     rng = random.Random(seed)
-    solution = nbformat.read(bundle.solution_path, as_version=4)
-    starter = nbformat.read(bundle.starter_path, as_version=4)
-    notebooks = []
-    for index in range(count):
-        roll = rng.random()
-        if roll < 0.5:
-            notebook = nbformat.from_dict(solution)
-        elif roll < 0.7:
-            notebook = nbformat.from_dict(starter)
-        else:
-            notebook = _drop_one_cell(solution, rng)
-        notebook.metadata["bench_index"] = index
-        notebooks.append(notebook)
-    return notebooks
+    made: list[tuple[Bundle, str, nbformat.NotebookNode]] = []
+    for number, bundle in enumerate(bundles):
+        share = count // len(bundles) + (number < count % len(bundles))
+        for i in range(share):
+            kind = KINDS[i % len(KINDS)]
+            made.append((bundle, kind, _variant(bundle, kind, i)))
+    rng.shuffle(made)
+    return [Entry(i, *item) for i, item in enumerate(made)]
 
 
-def _drop_one_cell(
-    solution: nbformat.NotebookNode, rng: random.Random
-) -> nbformat.NotebookNode:
-    notebook = nbformat.from_dict(solution)
-    code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
-    if len(code) > 1:
-        del notebook.cells[rng.choice(code[1:])]
+def _variant(bundle: Bundle, kind: str, number: int) -> nbformat.NotebookNode:
+    if kind == "starter":
+        return nbformat.read(bundle.starter_path, as_version=4)
+    notebook = nbformat.read(bundle.solution_path, as_version=4)
+    if kind == "partial":
+        mutations = MUTATIONS[bundle.slug]
+        _mutate(notebook, *mutations[number % len(mutations)])
     return notebook
 
 
-def _workdir(bundle: Bundle) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="bench-grading-"))
-    for rel, source in bundle.data_files():
-        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, folder / rel)
-    return folder
+def _mutate(notebook: nbformat.NotebookNode, old: str, new: str) -> None:
+    cells = [c for c in notebook.cells if c.cell_type == "code" and old in c.source]
+    if len(cells) != 1 or cells[0].source.count(old) != 1:
+        raise SystemExit(f"mutation {old!r} does not match exactly once")
+    cells[0].source = cells[0].source.replace(old, new)
+
+
+def spread(entries: list[Entry], size: int) -> list[Entry]:
+    """About `size` entries, labs and kinds in the same proportions as the whole."""
+    step = max(1, len(entries) // size)
+    by_lab = sorted(entries, key=lambda e: (e.bundle.slug, e.kind, e.index))
+    return by_lab[step // 2 :: step][:size]
+
+
+def _kinds(entries: list[Entry]) -> str:
+    counts = Counter(entry.kind for entry in entries)
+    return ", ".join(
+        f"{counts[kind]} {kind}" for kind in ("solution", "partial", "starter")
+    )
 
 
 # --------------------------------------------------------------------------- runs
 
 
-def run_forkserver(
-    notebooks: list[nbformat.NotebookNode], bundle: Bundle, workers: int
-) -> tuple[float, list[GradeResult], float]:
+def run_ours(entries: list[Entry], workers: int) -> tuple[float, list[Score], float]:
     with ForkServerKernels() as kernels:
         started = time.perf_counter()
         kernels.start()
         zygote_start = time.perf_counter() - started
-        results, seconds = _timed(
-            lambda: grade_many(notebooks, bundle, kernels=kernels, workers=workers)
-        )
-    return seconds, results, zygote_start
+        started = time.perf_counter()
+        results = asyncio.run(_grade_all(entries, kernels, workers))
+        seconds = time.perf_counter() - started
+    scores = [
+        Score(r.status, r.score, tuple((c.name, c.passed) for c in r.checks))
+        for r in results
+    ]
+    return seconds, scores, zygote_start
 
 
-def run_latency(notebooks: list[nbformat.NotebookNode], bundle: Bundle) -> list[float]:
-    latencies = []
-    with ForkServerKernels() as kernels:
-        kernels.start()
-        for notebook in notebooks:
-            _, seconds = _timed(
-                lambda nb=notebook: grade_notebook(nb, bundle, kernels=kernels)
+async def _grade_all(
+    entries: list[Entry], kernels: ForkServerKernels, workers: int
+) -> list[GradeResult]:
+    gate = asyncio.Semaphore(workers)
+
+    async def one(entry: Entry) -> GradeResult:
+        queued_at = time.monotonic()
+        async with gate:
+            return await grade_notebook_async(
+                entry.notebook, entry.bundle, kernels=kernels, queued_at=queued_at
             )
-            latencies.append(seconds)
-    return latencies
+
+    return await asyncio.gather(*(one(entry) for entry in entries))
 
 
-def run_fresh(
-    notebooks: list[nbformat.NotebookNode], bundle: Bundle
-) -> tuple[float, list[GradeResult]]:
-    with FreshKernels() as kernels:
-        results, seconds = _timed(
-            lambda: [grade_notebook(nb, bundle, kernels=kernels) for nb in notebooks]
-        )
-    return seconds, results
-
-
-def run_plain_nbclient(notebooks: list[nbformat.NotebookNode], bundle: Bundle) -> float:
-    """Execution only: the peers' baseline, no sandbox and no checks."""
-    folder = _workdir(bundle)
+def run_plain_nbclient(entries: list[Entry]) -> tuple[float, list[Score]]:
+    """nbgrader's way: a fresh kernel per notebook, one after the other."""
+    folders = {e.bundle.slug: _workdir(e.bundle) for e in entries}
     try:
         started = time.perf_counter()
-        for notebook in notebooks:
-            # The fastest fresh-kernel setup measured in stack-notes §5 (IPC transport,
-            # immediate shutdown: 1.53 s vs 1.79 s per notebook), so ratios are fair.
-            client = NotebookClient(
-                nbformat.from_dict(notebook),
-                timeout=bundle.limits.cell_timeout,
-                kernel_name="python3",
-                allow_errors=True,
-                shutdown_kernel="immediate",
-                kernel_manager_class=_ipc_manager(folder),
-                resources={"metadata": {"path": str(folder)}},
-            )
-            client.execute()
-        return time.perf_counter() - started
+        scores = [_plain_one(entry, folders[entry.bundle.slug]) for entry in entries]
+        return time.perf_counter() - started, scores
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _plain_one(entry: Entry, folder: Path) -> Score:
+    results = folder / f"results-{uuid.uuid4().hex}.json"
+    # The fastest fresh-kernel setup measured in stack-notes §5 (IPC transport,
+    # immediate shutdown: 1.53 s vs 1.79 s per notebook), so the ratios are fair.
+    client = NotebookClient(
+        _with_export(entry, results),
+        timeout=entry.bundle.limits.cell_timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        shutdown_kernel="immediate",
+        kernel_manager_class=_ipc_manager(folder),
+        resources={"metadata": {"path": str(folder)}},
+    )
+    client.execute()
+    return _score(entry.bundle, results)
+
+
+def _with_export(entry: Entry, results: Path) -> nbformat.NotebookNode:
+    notebook = nbformat.from_dict(entry.notebook)
+    source = checkrunner.export_source(entry.bundle.results, str(results))
+    notebook.cells.append(nbformat.v4.new_code_cell(source))
+    return notebook
+
+
+def _score(bundle: Bundle, results: Path) -> Score:
+    """The bundle's checks.py on the exported results, in this process, from the
+    folder holding the lab's data (checks recompute expected values from it)."""
+    raw = results.read_bytes() if results.exists() else None
+    results.unlink(missing_ok=True)
+    job = {
+        "checks_path": str(bundle.checks_path),
+        "kinds": bundle.results,
+        "names": [check.name for check in bundle.checks],
+        "check_timeout": bundle.limits.check_timeout,
+    }
+    with contextlib.chdir(results.parent):
+        outcome = checkrunner.run_checks(bundle.checks_path.read_text(), raw, job)
+    passed = {item["name"]: bool(item["passed"]) for item in outcome["checks"]}
+    return Score(
+        "graded",
+        sum(check.points for check in bundle.checks if passed[check.name]),
+        tuple((check.name, passed[check.name]) for check in bundle.checks),
+    )
 
 
 def _ipc_manager(folder: Path) -> type[AsyncKernelManager]:
@@ -244,39 +319,89 @@ def _ipc_manager(folder: Path) -> type[AsyncKernelManager]:
     return IPCKernelManager
 
 
-def run_nbconvert(notebooks: list[nbformat.NotebookNode], bundle: Bundle) -> float:
-    folder = _workdir(bundle)
+def run_nbconvert(entries: list[Entry]) -> tuple[float, list[Score]]:
     jupyter = Path(sys.executable).with_name("jupyter")
+    folders = {e.bundle.slug: _workdir(e.bundle) for e in entries}
     try:
         started = time.perf_counter()
-        for index, notebook in enumerate(notebooks):
-            path = folder / f"nb{index}.ipynb"
-            nbformat.write(notebook, path)
-            subprocess.run(
-                [
-                    str(jupyter),
-                    "nbconvert",
-                    "--to",
-                    "notebook",
-                    "--execute",
-                    "--allow-errors",
-                    "--output",
-                    f"out{index}.ipynb",
-                    str(path),
-                ],
+        scores = []
+        for entry in entries:
+            folder = folders[entry.bundle.slug]
+            results = folder / f"results-{uuid.uuid4().hex}.json"
+            path = folder / f"nb{entry.index}.ipynb"
+            nbformat.write(_with_export(entry, results), path)
+            subprocess.run(  # noqa: S603 - our own jupyter, our own file
+                [str(jupyter), "nbconvert", "--to", "notebook", "--execute",
+                 "--allow-errors", "--output", f"out{entry.index}.ipynb", str(path)],
                 cwd=folder,
                 check=True,
                 capture_output=True,
-            )
-        return time.perf_counter() - started
+            )  # fmt: skip
+            scores.append(_score(entry.bundle, results))
+        return time.perf_counter() - started, scores
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        for folder in folders.values():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _timed(call: Callable[[], object]) -> tuple[object, float]:
-    started = time.perf_counter()
-    result = call()
-    return result, time.perf_counter() - started
+def _workdir(bundle: Bundle) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    for rel, source in bundle.data_files():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, folder / rel)
+    return folder
+
+
+# --------------------------------------------------------------------------- Celery
+
+
+def celery_latency(entries: list[Entry]) -> None:
+    """Submit → graded through a real worker, one notebook at a time."""
+    # bench/labs_submit.py's throw-away database, worker and submit-and-poll loop.
+    from bench import labs_submit
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    data_dir = tempfile.mkdtemp(prefix="bench-grading-", dir=ROOT / "var")
+    labs_submit._setup(data_dir)
+    from django.conf import settings
+
+    from labs.services import bundle_import
+    from lms.accounts.models import User
+
+    labs = {}
+    for slug in LABS:
+        version = bundle_import(path=ROOT / "labs" / "bundles" / slug)
+        if not version.is_valid:
+            raise SystemExit(f"bundle {slug} refused: {version.refusal_reason}")
+        labs[slug] = version.lab
+    user, _created = User.objects.get_or_create(username="bench")
+    queue = f"labs-bench-{uuid.uuid4().hex[:8]}"
+    settings.LABS_GRADING_QUEUE = queue
+    worker = labs_submit._worker(queue)
+    try:
+        warm = _submit(labs_submit, user, labs, entries[0])  # worker start + zygote
+        latencies = [_submit(labs_submit, user, labs, entry) for entry in entries]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(
+        f"\nSubmit → result through Celery ({len(entries)} mixed notebooks one at a "
+        f"time, 1 prefork worker, broker {broker}, {database}; first submission with "
+        f"a cold worker {warm:.2f} s, not counted): p50 "
+        f"{_percentile(latencies, 0.5):.3f} s, p95 **{_percentile(latencies, 0.95):.3f} s**, "
+        f"max {max(latencies):.3f} s."
+    )
+
+
+def _submit(
+    labs_submit: ModuleType, user: Any, labs: dict[str, Any], entry: Entry
+) -> float:
+    data = nbformat.writes(entry.notebook).encode("utf-8")
+    elapsed, _engine = labs_submit._submit_and_wait(user, labs[entry.bundle.slug], data)
+    return elapsed
 
 
 # --------------------------------------------------------------------------- report
@@ -287,9 +412,9 @@ class Row:
     name: str
     count: int
     seconds: float
-    cpu: float  # CPU seconds of this process and every process it started
+    cpu: float  # CPU seconds of this process and every process it started and reaped
     sampled: bool = False
-    note: str = ""
+    load: float = field(default_factory=lambda: os.getloadavg()[0])  # at the end
 
     @property
     def per(self) -> float:
@@ -311,47 +436,57 @@ def cpu_meter() -> Iterator[Callable[[], float]]:
     end.append(now())
 
 
-def print_table(rows: list[Row], *, baseline: Row, engine: Row) -> None:
+def print_table(rows: list[Row], *, ours: Row, a: Row, b: Row, count: int) -> None:
     print()
     print(
-        "| run | notebooks timed | wall (s) | wall s / notebook | notebooks / s "
-        "| × vs (a0) | × vs (a) | CPU s / notebook | CPU × vs (a0) | note |"
+        "| run | notebooks timed | wall (s) | s / notebook | notebooks / s "
+        "| (ours) × faster | CPU s / notebook | load | note |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for row in rows:
-        cpu = row.cpu / row.count
-        note = f"sample of {row.count}, extrapolated" if row.sampled else row.note
+        note = ""
+        if row.sampled:
+            note = f"sample of {row.count}; {count} ≈ {row.per * count:.0f} s"
         print(
             f"| {row.name} | {row.count} | {row.seconds:.1f} | {row.per:.3f} | "
-            f"{1 / row.per:.2f} | {baseline.per / row.per:.1f} | "
-            f"{engine.per / row.per:.1f} | {cpu:.3f} | "
-            f"{baseline.cpu / baseline.count / cpu:.1f} | {note} |"
+            f"{1 / row.per:.2f} | {row.per / ours.per:.1f}× | "
+            f"{row.cpu / row.count:.3f} | {row.load:.1f} | {note} |"
         )
-
-
-def compare_scores(fresh: list[GradeResult], forked: list[GradeResult]) -> int:
-    def key(result: GradeResult) -> tuple:
-        return (
-            result.status,
-            result.score,
-            tuple((c.name, c.passed) for c in result.checks),
-        )
-
-    mismatches = [
-        i
-        for i, (a, c) in enumerate(zip(fresh, forked, strict=True))
-        if key(a) != key(c)
-    ]
-    scores = sorted({r.score for r in fresh})
     print(
-        f"\nScores (a) vs (c): {len(fresh)} compared, {len(mismatches)} mismatches; scores seen {scores}."
+        f"\nThroughput ratios, {ours.name}: (ours) / (a) = **{a.per / ours.per:.1f}×** "
+        "(goal 8×), "
+        f"(ours) / (b) = {b.per / ours.per:.1f}× ((b) extrapolated from "
+        f"{b.count} notebooks), (a) / (b) = {b.per / a.per:.1f}×."
     )
+
+
+def compare(name: str, pairs: list[tuple[Entry, Score, Score]]) -> int:
+    """Identical status, score and per-check outcome to (a) for every notebook."""
+    mismatches = [
+        (entry, mine, theirs) for entry, mine, theirs in pairs if mine != theirs
+    ]
+    print(
+        f"\nScores {name} vs (a): {len(pairs)} notebooks compared, "
+        f"{len(mismatches)} mismatches."
+    )
+    for entry, mine, theirs in mismatches:
+        print(f"  #{entry.index} {entry.bundle.slug} {entry.kind}: {mine} vs {theirs}")
     return 1 if mismatches else 0
 
 
-def _p95(values: list[float]) -> float:
+def _scores_seen(entries: list[Entry], scores: list[Score]) -> str:
+    seen = Counter(
+        (entry.bundle.slug.split("-")[0].upper(), entry.kind, score.score)
+        for entry, score in zip(entries, scores, strict=True)
+    )
+    return "Scores seen (lab kind score × notebooks): " + ", ".join(
+        f"{lab} {kind} {score:g} ×{n}" for (lab, kind, score), n in sorted(seen.items())
+    )
+
+
+def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _load() -> str:

@@ -5,10 +5,11 @@ services store, so an engine change is absorbed here."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import nbformat
 
 from labs import grading
 from labs.bundle import BundleInvalid, load_bundle
@@ -37,7 +38,8 @@ class Outcome:
     score: float
     max_score: float
     data: dict[str, Any]
-    render_html: Callable[[], str]
+    # The executed notebook (.ipynb, outputs capped); notebook_html() renders it.
+    executed_notebook: bytes
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def grade(
         score=float(result.score),
         max_score=float(result.max_score),
         data=result.to_dict(),
-        render_html=result.html,
+        executed_notebook=result.notebook_bytes(),
     )
 
 
@@ -119,13 +121,8 @@ def kernels_create() -> KernelSource:
     return kernels
 
 
-def html_warm() -> None:
-    """Render a one-cell notebook once: nbconvert's first export loads templates and
-    Pygments lexers (~1 s), which should not land on the first learner."""
-    import nbformat
-
-    result = grading.GradeResult(
-        status="graded", score=0, max_score=0, checks=[],
-        notebook=nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]),
-    )  # fmt: skip
-    result.html()
+def notebook_html(executed_notebook: bytes) -> str:
+    """The stored executed notebook as a static HTML page: the learner's HTML
+    sanitised, no script, nothing loaded from elsewhere (labs.grading.notebook_html)."""
+    notebook = nbformat.reads(executed_notebook.decode("utf-8"), as_version=4)
+    return grading.notebook_html(notebook)

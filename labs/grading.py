@@ -8,6 +8,9 @@ sees the checks and can only influence the score through the data it produces.
 
     result = grade_notebook("submission.ipynb", load_bundle("labs/bundles/l1-..."))
     result.score, result.checks[0].message, result.html()
+
+``result.html()`` (nbconvert) costs about as much CPU as the grading itself, so the
+Django side stores ``result.notebook_bytes()`` and renders on first view.
 """
 
 from __future__ import annotations
@@ -113,18 +116,28 @@ class GradeResult:
         return data
 
     def html(self) -> str:
-        """The executed notebook as a standalone HTML page (learner HTML sanitised)."""
-        if self.notebook is None:
-            return ""
-        from nbconvert import HTMLExporter
+        """The executed notebook as a standalone HTML page (see notebook_html)."""
+        return "" if self.notebook is None else notebook_html(self.notebook)
 
-        exporter = HTMLExporter(sanitize_html=True)
-        body, _ = exporter.from_notebook_node(self.notebook)
-        # nbconvert has sanitised the learner's HTML (bleach) and dropped JS outputs;
-        # what remains are the template's own scripts (require.js and MathJax from
-        # a CDN). The page is static: drop them, so it runs no code and makes no
-        # third-party request.
-        return _SCRIPT.sub("", body)
+    def notebook_bytes(self) -> bytes:
+        """The executed notebook (outputs capped) as .ipynb bytes, to store and render
+        later: serialising takes ~2 ms where rendering takes as long as grading."""
+        if self.notebook is None:
+            return b""
+        return nbformat.writes(self.notebook).encode("utf-8")
+
+
+def notebook_html(notebook: NotebookNode) -> str:
+    """An executed notebook as a standalone HTML page, learner HTML sanitised."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(sanitize_html=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    # nbconvert has sanitised the learner's HTML (bleach) and dropped JS outputs;
+    # what remains are the template's own scripts (require.js and MathJax from
+    # a CDN). The page is static: drop them, so it runs no code and makes no
+    # third-party request.
+    return _SCRIPT.sub("", body)
 
 
 @dataclass

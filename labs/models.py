@@ -144,6 +144,10 @@ class Submission(models.Model):
     # GradeResult.to_dict(): per-check status, points, message, hint, timings.
     result = models.JSONField(_("kết quả chấm"), default=dict, blank=True)
     error = models.TextField(_("thông báo lỗi"), blank=True)
+    # The grading stores the executed notebook (.ipynb, outputs capped); the first
+    # view replaces it with its rendered HTML (services.submission_notebook_html).
+    # One field for both, so retention (which clears it) removes either. Gradings
+    # before lazy rendering stored the HTML at once.
     executed_html = models.FileField(
         _("notebook đã chạy (HTML)"), upload_to="labs/executed/", blank=True
     )

@@ -14,13 +14,13 @@ import logging
 import posixpath
 import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -36,6 +36,12 @@ from lms.accounts.models import User
 logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+# Submission.executed_html holds the executed notebook under this suffix until it is
+# first viewed, then its rendered HTML.
+EXECUTED_SUFFIX = ".ipynb"
+# Longer than the slowest render (2 MB of HTML output: ~20 s); the lock of a renderer
+# that died expires by itself.
+NOTEBOOK_RENDER_LOCK_SECONDS = 120
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -405,39 +411,34 @@ def _finish(submission: Submission, *, task_id: str, values: dict) -> bool:
     return bool(owned.update(graded_at=timezone.now(), **values))
 
 
-def _html_attach(
-    submission: Submission, *, task_id: str, render: Callable[[], str]
-) -> None:
-    """Render the executed notebook and attach it to the graded submission. Done
-    after the grade is stored because nbconvert takes ~0.5 s: the learner sees the
-    feedback first, the notebook frame fills in a moment later."""
-    try:
-        html = render()
-    except Exception:  # noqa: BLE001 - the notebook view is a display aid; the grade stands
-        logger.exception("Submission %s: could not render the notebook", submission.pk)
-        return
+def _executed_attach(submission: Submission, *, task_id: str, notebook: bytes) -> None:
+    """Attach the executed notebook (.ipynb) to the graded submission. Its HTML is
+    rendered when someone first opens it (`submission_notebook_html`): nbconvert
+    costs about as much CPU as the grading itself, and only the notebooks someone
+    opens need it (a regrade of a whole lab renders none). Done after the grade is
+    stored, so the feedback never waits for it."""
     storage = submission.executed_html.storage
     # Named after the task, so a redelivery of a run killed between saving the file
     # and recording it overwrites that orphan instead of leaving a second copy.
     run = hashlib.sha256(task_id.encode()).hexdigest()[:8]
     wanted = submission.executed_html.field.generate_filename(
-        submission, f"{submission.lab.slug}/{submission.pk}-{run}.html"
+        submission, f"{submission.lab.slug}/{submission.pk}-{run}{EXECUTED_SUFFIX}"
     )
     if storage.exists(wanted):
         storage.delete(wanted)
-    name = storage.save(wanted, ContentFile(html.encode("utf-8")))
+    name = storage.save(wanted, ContentFile(notebook))
     owned = Submission.objects.filter(
         pk=submission.pk, task_id=task_id, status=Submission.Status.GRADED
     )
     if not owned.update(executed_html=name):
         storage.delete(name)
     else:
-        _html_orphans_delete(submission, keep=name)
+        _executed_orphans_delete(submission, keep=name)
 
 
-def _html_orphans_delete(submission: Submission, *, keep: str) -> None:
-    """Remove this submission's other rendered notebooks: the previous grading's, and
-    any a killed run saved but never recorded."""
+def _executed_orphans_delete(submission: Submission, *, keep: str) -> None:
+    """Remove this submission's other executed notebooks and renderings: the
+    previous grading's, and any a killed run saved but never recorded."""
     storage = submission.executed_html.storage
     folder = posixpath.dirname(keep)
     try:
@@ -447,8 +448,61 @@ def _html_orphans_delete(submission: Submission, *, keep: str) -> None:
     prefix = f"{submission.pk}-"
     for filename in files:
         path = posixpath.join(folder, filename)
-        if filename.startswith(prefix) and filename.endswith(".html") and path != keep:
+        mine = filename.startswith(prefix) and filename.endswith((".html", ".ipynb"))
+        if mine and path != keep:
             storage.delete(path)
+
+
+class NotebookRenderBusy(Exception):
+    """Another request is rendering this submission's notebook right now."""
+
+
+def submission_notebook_html(*, submission: Submission) -> bytes | None:
+    """The executed notebook as a static HTML page, or None when there is none to
+    show. `executed_html` holds the HTML, or, for a grading not viewed yet, the
+    executed notebook: the first view renders it once and stores the HTML in its
+    place (the notebook file goes). Raises NotebookRenderBusy while another request
+    renders it: a notebook full of HTML output can take seconds, and must not be
+    rendered by every concurrent request."""
+    field = submission.executed_html
+    if not field:
+        return None
+    if not field.name.endswith(EXECUTED_SUFFIX):
+        with field.open("rb") as handle:  # rendered, or graded before lazy rendering
+            return handle.read()
+    lock = notebook_render_lock_key(submission)
+    if not cache.add(lock, 1, timeout=NOTEBOOK_RENDER_LOCK_SECONDS):
+        raise NotebookRenderBusy
+    try:
+        return _notebook_render(submission)
+    finally:
+        cache.delete(lock)
+
+
+def notebook_render_lock_key(submission: Submission) -> str:
+    """The cache key held while `submission`'s stored notebook is being rendered."""
+    return f"labs:notebook-render:{submission.pk}:{submission.executed_html.name}"
+
+
+def _notebook_render(submission: Submission) -> bytes | None:
+    field = submission.executed_html
+    source = field.name
+    try:
+        with field.open("rb") as handle:
+            html = engine.notebook_html(handle.read()).encode("utf-8")
+    except Exception:  # noqa: BLE001 - the notebook view is a display aid; the grade stands
+        logger.exception("Submission %s: could not render the notebook", submission.pk)
+        return None
+    name = field.storage.save(
+        source.removesuffix(EXECUTED_SUFFIX) + ".html", ContentFile(html)
+    )
+    current = Submission.objects.filter(pk=submission.pk, executed_html=source)
+    if current.update(executed_html=name):
+        field.storage.delete(source)
+        field.name = name
+    else:
+        field.storage.delete(name)  # regraded meanwhile: that notebook replaced it
+    return html
 
 
 def submission_grade(
@@ -495,7 +549,7 @@ def submission_grade(
             manifest=graded.bundle_version.manifest,
         ),
     )
-    _html_attach(submission, task_id=task_id, render=outcome.render_html)
+    _executed_attach(submission, task_id=task_id, notebook=outcome.executed_notebook)
     return graded
 
 

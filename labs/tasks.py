@@ -58,7 +58,6 @@ def _warm_after_fork(**_kwargs: Any) -> None:
 def _warm_quietly() -> None:
     try:
         worker_kernels()
-        engine.html_warm()
     except Exception:  # noqa: BLE001 - the first task will retry and report it
         logger.exception("Could not warm the grading kernels")
 

@@ -166,8 +166,9 @@ def submission_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-# Shown in the frame for the moment between the grade and its rendered notebook;
-# submission.js reloads the frame when the status says the notebook is ready.
+# Shown in the frame for the moment between the grade and its stored notebook (or
+# while another request renders it); submission.js reloads the frame when the status
+# says the notebook is ready.
 NOTEBOOK_PENDING = (
     '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
     "<title>{title}</title></head>"
@@ -181,24 +182,30 @@ NOTEBOOK_PENDING = (
 def submission_notebook(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_or_404(request, pk)
     _log_staff_read(request, submission, "submission_notebook_view")
-    if submission.executed_html:
-        with submission.executed_html.open("rb") as handle:
-            response = HttpResponse(
-                handle.read(), content_type="text/html; charset=utf-8"
-            )
-    elif submission.status == Submission.Status.GRADED and _recent(submission):
-        response = HttpResponse(
-            NOTEBOOK_PENDING.format(
-                title=_("Đang hiển thị notebook"),
-                text=_("Đang hiển thị notebook đã chạy…"),
-            )
-        )
-    else:
-        raise Http404
+    try:
+        html = services.submission_notebook_html(submission=submission)
+    except services.NotebookRenderBusy:
+        html = _notebook_pending()
+    if html is None:
+        if not _just_graded(submission):
+            raise Http404
+        html = _notebook_pending()
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = NOTEBOOK_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _notebook_pending() -> bytes:
+    return NOTEBOOK_PENDING.format(
+        title=_("Đang hiển thị notebook"), text=_("Đang hiển thị notebook đã chạy…")
+    ).encode("utf-8")
+
+
+def _just_graded(submission: Submission) -> bool:
+    """Its executed notebook is about to be stored."""
+    return submission.status == Submission.Status.GRADED and _recent(submission)
 
 
 def _recent(submission: Submission) -> bool:

@@ -50,12 +50,13 @@ def _pool_children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def _stored_html(submission: Submission) -> list[str]:
+def _stored_notebooks(submission: Submission) -> list[str]:
+    """The executed notebooks (or their renderings) stored for `submission`."""
     wait_for(
         lambda: submission.refresh_from_db() or submission.executed_html, timeout=30
     )
     folder = Path(settings.MEDIA_ROOT) / "labs" / "executed" / submission.lab.slug
-    return sorted(p.name for p in folder.glob(f"{submission.pk}-*.html"))
+    return sorted(p.name for p in folder.glob(f"{submission.pk}-*"))
 
 
 def test_a_worker_process_killed_mid_grading_is_regraded_with_one_result(
@@ -71,7 +72,7 @@ def test_a_worker_process_killed_mid_grading_is_regraded_with_one_result(
     wait_for(_status(submission, Submission.Status.GRADED), timeout=120)
     assert (submission.score, submission.max_score) == (2, 2)
     assert submission.attempts == 2  # the killed run, then the redelivered one
-    assert len(_stored_html(submission)) == 1
+    assert len(_stored_notebooks(submission)) == 1
 
 
 def test_a_whole_worker_killed_mid_grading_is_swept_and_graded_once(
@@ -97,7 +98,7 @@ def test_a_whole_worker_killed_mid_grading_is_swept_and_graded_once(
     finally:
         worker_stop(worker)
     assert submission.score == 2
-    assert len(_stored_html(submission)) == 1
+    assert len(_stored_notebooks(submission)) == 1
 
 
 SUBMIT_SCRIPT = """

@@ -292,7 +292,27 @@ def test_grading_stores_the_result_and_announces_a_pass_once(learner, lab):
     assert again is None
     assert received == [(learner, lab, True)]
     graded.refresh_from_db()
-    assert graded.executed_html.name.endswith(".html")
+    assert graded.executed_html.name.endswith(".ipynb")  # rendered when first viewed
+
+
+def test_a_regrade_replaces_the_rendered_notebook_with_the_new_executed_one(
+    learner, lab
+):
+    submission = _create(lab, learner, notebook_bytes("total = 5"))
+    services.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert b'<span class="mi">5</span>' in services.submission_notebook_html(
+        submission=submission
+    )
+    rendered = submission.executed_html.name
+    assert rendered.endswith(".html")
+
+    services.submission_regrade(submission=submission)
+    services.submission_grade(submission_id=submission.pk)
+
+    regraded = Submission.objects.get(pk=submission.pk)
+    assert regraded.executed_html.name.endswith(".ipynb")
+    assert not regraded.executed_html.storage.exists(rendered)
 
 
 def test_a_partial_score_is_not_a_pass_unless_the_manifest_threshold_allows_it():

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from labs import grading, services, views
 from labs.models import Submission
 from labs.services import submissions_regrade
 from tests.factories import officer
@@ -417,3 +418,88 @@ def test_a_graded_submission_without_a_notebook_has_no_frame_content(
     client.force_login(learner)
     response = client.get(reverse("labs:submission_notebook", args=[submission.pk]))
     assert response.status_code == 404
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[int]:
+    """One entry per nbconvert rendering; the real renderer still runs."""
+    calls: list[int] = []
+    render = grading.notebook_html
+
+    def counted(notebook):
+        calls.append(1)
+        return render(notebook)
+
+    monkeypatch.setattr(grading, "notebook_html", counted)
+    return calls
+
+
+XSS_CELL = (
+    "from IPython.display import HTML, display\n"
+    "tag = 'scr' + 'ipt'\n"
+    "display(HTML('<b>đậm</b><' + tag + '>alert(2)</' + tag + '>'))"
+)
+
+
+def test_grading_stores_the_notebook_and_only_the_first_view_renders_it(
+    client, learner, lab, renders
+):
+    submission = services.submission_create(
+        user=learner, lab=lab, notebook_bytes=notebook_bytes(XSS_CELL, "total = 5")
+    )
+    services.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    executed = submission.executed_html.name
+    assert executed.endswith(".ipynb")
+    assert renders == []  # grading renders nothing
+
+    client.force_login(learner)
+    url = reverse("labs:submission_notebook", args=[submission.pk])
+    first = client.get(url)
+    assert renders == [1]
+    page = first.content.decode()
+    assert '<span class="mi">5</span>' in page and "<b>đậm</b>" in page
+    assert "<script" not in page.lower()
+    assert first["Content-Security-Policy"] == views.NOTEBOOK_CSP
+    submission.refresh_from_db()
+    assert submission.executed_html.name.endswith(".html")
+    assert not submission.executed_html.storage.exists(executed)
+
+    second = client.get(url)
+    assert renders == [1]
+    assert second.content == first.content
+    assert second["Content-Security-Policy"] == views.NOTEBOOK_CSP
+
+
+def test_a_notebook_rendered_before_lazy_rendering_is_served_as_stored(
+    client, learner, lab, renders
+):
+    submission = _graded(lab, learner)  # its HTML was stored at grading
+    client.force_login(learner)
+    response = client.get(reverse("labs:submission_notebook", args=[submission.pk]))
+    assert response.status_code == 200
+    assert response.content.endswith(b"out</body></html>")
+    assert renders == []
+
+
+def test_a_notebook_being_rendered_by_another_request_shows_the_waiting_page(
+    client, learner, lab, renders
+):
+    from django.core.cache import cache
+
+    submission = services.submission_create(
+        user=learner, lab=lab, notebook_bytes=notebook_bytes("total = 5")
+    )
+    services.submission_grade(submission_id=submission.pk)
+    submission.refresh_from_db()
+    lock = services.notebook_render_lock_key(submission)
+    assert cache.add(lock, 1, timeout=60)
+    try:
+        client.force_login(learner)
+        response = client.get(reverse("labs:submission_notebook", args=[submission.pk]))
+    finally:
+        cache.delete(lock)
+    assert response.status_code == 200
+    assert "Đang hiển thị notebook đã chạy" in response.content.decode()
+    assert response["Content-Security-Policy"] == views.NOTEBOOK_CSP
+    assert renders == []
