@@ -254,7 +254,7 @@ async def _grade_all(
 
 def run_plain_nbclient(entries: list[Entry]) -> tuple[float, list[Score]]:
     """nbgrader's way: a fresh kernel per notebook, one after the other."""
-    folders = {e.bundle.slug: _workdir(e.bundle) for e in entries}
+    folders = _workdirs(entries)
     try:
         started = time.perf_counter()
         scores = [_plain_one(entry, folders[entry.bundle.slug]) for entry in entries]
@@ -321,7 +321,7 @@ def _ipc_manager(folder: Path) -> type[AsyncKernelManager]:
 
 def run_nbconvert(entries: list[Entry]) -> tuple[float, list[Score]]:
     jupyter = Path(sys.executable).with_name("jupyter")
-    folders = {e.bundle.slug: _workdir(e.bundle) for e in entries}
+    folders = _workdirs(entries)
     try:
         started = time.perf_counter()
         scores = []
@@ -342,6 +342,12 @@ def run_nbconvert(entries: list[Entry]) -> tuple[float, list[Score]]:
     finally:
         for folder in folders.values():
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _workdirs(entries: list[Entry]) -> dict[str, Path]:
+    """One folder per lab holding its data, as the kernel's working directory."""
+    bundles = {entry.bundle.slug: entry.bundle for entry in entries}
+    return {slug: _workdir(bundle) for slug, bundle in bundles.items()}
 
 
 def _workdir(bundle: Bundle) -> Path:
