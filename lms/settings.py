@@ -318,8 +318,15 @@ LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 if LANGUAGE_CODE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"LANGUAGE_CODE={LANGUAGE_CODE!r} must be 'vi' or 'en'.")
 # Our own strings are written in Vietnamese and translated to English in locale/;
-# django-allauth ships no Vietnamese catalog, so locale_allauth/ provides one.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_allauth"]
+# Wagtail's Vietnamese catalog covers a fraction of its admin, so locale_wagtail/
+# completes it; django-allauth ships none, so locale_allauth/ provides one. The two
+# agree on shared words, except Wagtail's "Usage" and "Public" (unused by allauth
+# here), hence locale_wagtail/ first.
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    BASE_DIR / "locale_wagtail",
+    BASE_DIR / "locale_allauth",
+]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Ho_Chi_Minh")
 USE_I18N = True
 USE_TZ = True

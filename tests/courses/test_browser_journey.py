@@ -63,7 +63,7 @@ def _publish(page) -> None:
     # The publish action sits in the footer's dropdown; click it without the menu.
     with page.expect_navigation(url=re.compile(r"/admin/pages/\d+/$")):
         page.locator('button[name="action-publish"]').evaluate("b => b.click()")
-    expect(page.locator(".messages")).to_contain_text("published")
+    expect(page.locator(".messages")).to_contain_text("xuất bản trang")
 
 
 def _instructor_builds_the_course(page, base: str, program) -> None:
