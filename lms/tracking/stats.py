@@ -212,7 +212,15 @@ def _agency_stat_rebuild(ids: list[int]) -> None:
         ],
         update_conflicts=True,
         unique_fields=["agency"],
-        update_fields=["officers", "focal_points", "focal_point_completed_p1", "dirty"],
+        # `updated_at` too: it is the version the cached dashboard parts are
+        # keyed on (selectors.figures_version).
+        update_fields=[
+            "officers",
+            "focal_points",
+            "focal_point_completed_p1",
+            "dirty",
+            "updated_at",
+        ],
     )
 
 

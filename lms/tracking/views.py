@@ -24,7 +24,6 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -37,7 +36,15 @@ from lms.accounts.models import OfficerProfile, SignupRequest, User
 from lms.accounts.privacy import personal_data_access_record
 from lms.agencies.models import Agency
 from lms.security import not_found
-from lms.tracking import exports, learning, reports, rosters, selectors, services
+from lms.tracking import (
+    dashboard,
+    exports,
+    learning,
+    reports,
+    rosters,
+    selectors,
+    services,
+)
 from lms.tracking.forms import (
     ApiTokenForm,
     AssignForm,
@@ -82,18 +89,6 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 
 # --- Dashboards ---------------------------------------------------------------------
-SORT_KEYS = {
-    "name": lambda r: r.name,
-    "kind": lambda r: r.kind,
-    "officers": lambda r: r.officers,
-    "required": lambda r: r.required,
-    "completed": lambda r: r.completed,
-    "rate": lambda r: r.rate,
-    "overdue": lambda r: r.overdue,
-    "status": lambda r: r.status,
-}
-
-
 @login_required
 def province_dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(PROVINCE):
@@ -105,29 +100,29 @@ def province_dashboard(request: HttpRequest) -> HttpResponse:
     if kind and kind not in Agency.Kind.values:
         kind = None
     program_id = _int(request.GET.get("program"))
-    figures = selectors.province_figures(kind=kind, program_id=program_id)
-    sort = request.GET.get("sort", "name")
-    key = SORT_KEYS.get(sort.lstrip("-"), SORT_KEYS["name"])
-    rows = sorted(figures.agencies, key=key, reverse=sort.startswith("-"))
+    sort = dashboard.sort_clean(request.GET.get("sort", "name"))
+    programs = list(ProgramPage.objects.order_by("code").values("id", "code", "title"))
+    today = timezone.localdate()
+    parts = dashboard.province_parts(
+        kind=kind,
+        program_id=program_id,
+        sort=sort,
+        today=today,
+        # An unknown program id is answered, but not kept: no cache entry per guess.
+        cacheable=program_id is None or program_id in {p["id"] for p in programs},
+    )
     return render(
         request,
         "tracking/province_dashboard.html",
         {
-            "figures": figures,
-            "rows": rows,
+            "parts": parts,
+            "as_of": today.isoformat(),
             "sort": sort,
             "kind": kind or "",
             "program_id": program_id,
             "kinds": Agency.Kind.choices,
-            "programs": ProgramPage.objects.order_by("code").only(
-                "id", "code", "title"
-            ),
-            "charts": reports.report_charts(figures.as_dict()),
+            "programs": programs,
             "query": request.GET.urlencode(),
-            # One reverse for the whole table instead of a {% url %} per row.
-            "agency_url_prefix": reverse(
-                "tracking:agency_dashboard", args=[0]
-            ).removesuffix("0/"),
         },
     )
 

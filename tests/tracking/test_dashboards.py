@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.core import mail
 
@@ -133,27 +134,28 @@ def test_the_reminder_button_queues_the_sending_and_says_for_how_many(
 
 
 def test_dashboard_query_count_does_not_grow_with_agencies_or_officers(
-    client, dost_admin, target_factory, django_assert_max_num_queries
+    client, dost_admin, target_factory
 ):
     target_factory("P1")
     client.force_login(dost_admin)
     client.get("/tong-quan/")
 
-    def count() -> int:
+    def count(url: str) -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get("/tong-quan/").status_code == 200
+            assert client.get(url).status_code == 200
         return len(ctx.captured_queries)
 
-    before = count()
+    # A sort not shown yet is rendered afresh; a second view of it is not.
+    before = (count("/tong-quan/?sort=rate"), count("/tong-quan/?sort=rate"))
     for n in range(25):
         agency = AgencyFactory(code=f"N-{n}")
         for _ in range(3):
             make_officer(agency)
     refresh()
-    assert count() == before
+    assert (count("/tong-quan/?sort=-rate"), count("/tong-quan/?sort=-rate")) == before
 
 
 def test_agency_page_query_count_does_not_grow_with_officers(
@@ -189,3 +191,89 @@ def test_the_same_row_is_shown_on_the_agency_page_and_in_the_province_table(
         r for r in selectors.province_figures().agencies if r.code == commune.code
     )
     assert selectors.agency_row(agency=commune) == row
+
+
+def _agency_cells(html: str, code: str) -> list[str]:
+    row = re.search(rf'<tr data-agency="{code}">(.*?)</tr>', html, re.S).group(1)
+    return re.findall(r'<td class="num">([^<]*)</td>', row)
+
+
+def test_the_province_table_shows_a_completion_once_the_recompute_has_run(
+    client, dost_admin, commune, target_factory, programs
+):
+    users = [make_officer(commune) for _ in range(2)]
+    target_factory("P1")
+    refresh()
+    client.force_login(dost_admin)
+    before = client.get("/tong-quan/").content.decode()
+    assert _agency_cells(before, commune.code)[1:3] == ["2", "0"]
+
+    complete(users[0], programs["P1"])
+    refresh()
+
+    after = client.get("/tong-quan/").content.decode()
+    assert _agency_cells(after, commune.code)[1:3] == ["2", "1"]
+    assert re.search(r'data-kpi="rate">50[.,]0%', after)
+
+
+def test_a_second_view_reuses_the_rendered_figures_and_shows_the_same_page(
+    client, dost_admin, commune, target_factory
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page() -> str:
+        html = client.get("/tong-quan/?kind=commune&sort=-rate").content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", html)
+
+    make_officer(commune)
+    target_factory("P1")
+    refresh()
+    client.force_login(dost_admin)
+    first = page()
+
+    with CaptureQueriesContext(connection) as queries:
+        second = page()
+
+    assert second == first
+    assert not [q for q in queries if "tracking_agencyprogramstat" in q["sql"]]
+
+
+def test_a_renamed_agency_shows_its_new_name_at_once(client, dost_admin, commune):
+    client.force_login(dost_admin)
+    assert commune.name in client.get("/tong-quan/").content.decode()
+
+    commune.name = "UBND Phường An Mới"
+    commune.save()
+
+    assert "UBND Phường An Mới" in client.get("/tong-quan/").content.decode()
+
+
+def test_each_sort_and_filter_shows_its_own_table(
+    client, dost_admin, commune, other_commune, department, target_factory, programs
+):
+    done = make_officer(commune)
+    make_officer(other_commune)
+    target_factory("P1")
+    complete(done, programs["P1"])
+    refresh()
+    client.force_login(dost_admin)
+
+    def codes(url: str) -> list[str]:
+        html = client.get(url).content.decode()
+        return re.findall(r'<tr data-agency="([^"]+)">', html)
+
+    assert codes("/tong-quan/?kind=commune&sort=-rate") == ["XA-A", "XA-B"]
+    assert codes("/tong-quan/?kind=commune&sort=rate") == ["XA-B", "XA-A"]
+    assert codes("/tong-quan/?kind=department&sort=rate") == ["SKHCN", "SO-X"]
+
+
+def test_an_unknown_sort_or_program_is_answered_like_the_default(
+    client, dost_admin, commune
+):
+    client.force_login(dost_admin)
+    response = client.get("/tong-quan/?sort=%3Cscript%3E&program=999999")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<input type="hidden" name="sort" value="name">' in html
+    assert "<script>" not in html.split('id="agency-table"')[1]
