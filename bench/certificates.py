@@ -242,14 +242,9 @@ def verify_run(env: dict[str, str], requests: int, limit: int) -> list[float]:
             "lms.wsgi:application",
             "--bind",
             f"127.0.0.1:{PORT}",
+            # Sync workers, as deploy/systemd/academy-web.service runs them.
             "--workers",
             "2",
-            "--threads",
-            "8",
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",
             "--log-level",
             "warning",
         ],
@@ -342,7 +337,7 @@ def main() -> None:
     verify = verify_run(env, args.verify_requests, limit=args.verify_certificates)
     ms = [v * 1000 for v in verify]
     print(
-        f"\nVerify page, 50 concurrent connections, gunicorn 2x8 gthread: "
+        f"\nVerify page, 50 concurrent connections, gunicorn 2 sync workers: "
         f"{len(ms)} requests over {args.verify_certificates} certificates, p50 {statistics.median(ms):.1f} ms, "
         f"p95 {percentile(ms, 0.95):.1f} ms"
     )
