@@ -24,6 +24,7 @@ from courses.models import (
 from courses.text import search_key
 from lms.accounts.models import User
 from lms.accounts.roles import Role
+from lms.cache import cache_version, cache_version_bump
 
 OUTLINE_VERSION_KEY = "courses:outline:version"
 
@@ -48,10 +49,7 @@ class ModuleOutline:
 def outline_changed(**_kwargs: object) -> None:
     """Retire every cached outline (signal receiver: a lesson, module or course
     was saved, published, moved or deleted)."""
-    try:
-        cache.incr(OUTLINE_VERSION_KEY)
-    except ValueError:
-        cache.set(OUTLINE_VERSION_KEY, 2, None)
+    cache_version_bump(OUTLINE_VERSION_KEY)
 
 
 def _course_lessons(course: CoursePage) -> list[OutlineLesson]:
@@ -59,7 +57,7 @@ def _course_lessons(course: CoursePage) -> list[OutlineLesson]:
     seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
     key = None
     if seconds:
-        version = cache.get_or_set(OUTLINE_VERSION_KEY, 1, None)
+        version = cache_version(OUTLINE_VERSION_KEY)
         key = f"courses:outline:{version}:{course.pk}"
         cached = cache.get(key)
         if cached is not None:
@@ -91,7 +89,7 @@ def course_urls(*, courses: Iterable[CoursePage]) -> dict[int, str]:
     seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
     if not seconds:
         return {course.pk: course.get_url() for course in courses}
-    version = cache.get_or_set(OUTLINE_VERSION_KEY, 1, None)
+    version = cache_version(OUTLINE_VERSION_KEY)
     keys = {course.pk: f"courses:url:{version}:{course.pk}" for course in courses}
     found = cache.get_many(list(keys.values()))
     urls: dict[int, str] = {}

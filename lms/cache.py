@@ -177,3 +177,23 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self) -> Any:
         return self._call("clear")
+
+
+def cache_version(key: str) -> int:
+    """The current value of a version counter kept in the cache (1 when unset).
+
+    Cache keys built with the version are all retired at once by
+    `cache_version_bump`, instead of deleting each of them."""
+    from django.core.cache import cache
+
+    return cache.get_or_set(key, 1, None)
+
+
+def cache_version_bump(key: str) -> None:
+    """Move a version counter on (it may have been evicted: start again at 2)."""
+    from django.core.cache import cache
+
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 2, None)

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from lms.cache import cache_version, cache_version_bump
+
 VERSION_KEY = "pagecache:version"
 _ATTRIBUTE = "_academy_anonymous_cacheable"
 # Cookies that do not change what an anonymous visitor sees (the language cookie is
@@ -37,10 +39,7 @@ def anonymous_cacheable(response: HttpResponse) -> HttpResponse:
 
 def pages_changed(**_kwargs: object) -> None:
     """Retire every cached page (signal receiver: a page was published, moved...)."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+    cache_version_bump(VERSION_KEY)
 
 
 def _language(request: HttpRequest) -> str:
@@ -56,7 +55,7 @@ def _key(request: HttpRequest) -> str | None:
         return None
     if len(request.META.get("QUERY_STRING", "")) > _MAX_QUERY:
         return None
-    version = cache.get_or_set(VERSION_KEY, 1, None)
+    version = cache_version(VERSION_KEY)
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     return f"pagecache:{version}:{_language(request)}:{digest}"
 
