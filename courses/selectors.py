@@ -52,13 +52,13 @@ def outline_changed(**_kwargs: object) -> None:
     cache_version_bump(OUTLINE_VERSION_KEY)
 
 
-def _course_lessons(course: CoursePage) -> list[OutlineLesson]:
-    """The live lessons of `course` in tree order (one query, or none when cached)."""
+def _course_outline(course: CoursePage) -> tuple[str, list[OutlineLesson]]:
+    """The course's URL and its live lessons in tree order, cached together (one
+    query and a Wagtail URL lookup on a miss, one cache read on a hit)."""
     seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
     key = None
     if seconds:
-        version = cache_version(OUTLINE_VERSION_KEY)
-        key = f"courses:outline:{version}:{course.pk}"
+        key = f"courses:outline2:{cache_version(OUTLINE_VERSION_KEY)}:{course.pk}"
         cached = cache.get(key)
         if cached is not None:
             return cached
@@ -77,9 +77,10 @@ def _course_lessons(course: CoursePage) -> list[OutlineLesson]:
         )
         for pk, title, slug, module_title in rows
     ]
+    found = (course.get_url(), lessons)
     if key:
-        cache.set(key, lessons, seconds)
-    return lessons
+        cache.set(key, found, seconds)
+    return found
 
 
 def course_urls(*, courses: Iterable[CoursePage]) -> dict[int, str]:
@@ -109,7 +110,13 @@ def lesson_outline(
 ) -> tuple[list[ModuleOutline], set[int], set[int]]:
     """Lessons grouped by consecutive module, and the ids of the lessons `user` has
     opened and finished (one small query for the user's progress)."""
-    lessons = _course_lessons(course)
+    _url, lessons = _course_outline(course)
+    return _grouped_with_progress(lessons, user)
+
+
+def _grouped_with_progress(
+    lessons: list[OutlineLesson], user: User | None
+) -> tuple[list[ModuleOutline], set[int], set[int]]:
     opened: set[int] = set()
     done: set[int] = set()
     if user is not None and user.is_authenticated and lessons:
@@ -138,15 +145,14 @@ def lesson_page_facts(
             .filter(path=lesson.path[: -lesson.steplen])
             .first()
         )
-    outline, opened, done = (
-        lesson_outline(course=course, user=user) if course else ([], set(), set())
-    )
+    course_url, lessons = _course_outline(course) if course else ("", [])
+    outline, opened, done = _grouped_with_progress(lessons, user)
     ordered = [each for module in outline for each in module.lessons]
     index = next((i for i, each in enumerate(ordered) if each.pk == lesson.pk), None)
     current = ordered[index] if index is not None else None
     return {
         "course": course,
-        "course_url": course_urls(courses=[course])[course.pk] if course else "",
+        "course_url": course_url,
         "module_title": current.module_title if current else "",
         "outline": outline,
         "previous_lesson": ordered[index - 1] if index else None,
