@@ -1,6 +1,6 @@
 """Load test: the whole stack at once, on loopback, for `--minutes` (default 10).
 
-    .venv/bin/pip install --group bench        # locust, pinned in pyproject.toml
+    .venv/bin/uv pip install --group bench        # locust, pinned in pyproject.toml
     .venv/bin/python bench/load.py [--minutes 10] [--officers 100000]
 
 Needs PostgreSQL and Redis on 127.0.0.1 (the ones CI uses). Everything else is set
