@@ -17,3 +17,13 @@ def iso_date(value: object) -> str:
         return datetime.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
     except ValueError:
         return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def signup_open(context: template.Context) -> bool:
+    """Whether self sign-up is open, as the account adapter decides: allauth's login
+    view does not say, and a link to a closed sign-up only leads to "closed"."""
+    from allauth.account.adapter import get_adapter
+
+    request = context.get("request")
+    return request is not None and get_adapter(request).is_open_for_signup(request)

@@ -218,6 +218,24 @@ def test_sign_up_can_be_closed(client, agency, settings):
     assert not User.objects.filter(username="lan_nt").exists()
 
 
+@pytest.mark.django_db
+def test_the_login_page_offers_sign_up_while_it_is_open(client):
+    page = client.get("/accounts/login/?next=/hoc-tap/").content.decode()
+
+    assert "Chưa có tài khoản?" in page
+    assert 'href="/accounts/signup/?next=%2Fhoc-tap%2F"' in page
+
+
+@pytest.mark.django_db
+def test_the_login_page_offers_no_sign_up_once_it_is_closed(client, settings):
+    settings.ACCOUNT_SIGNUP_OPEN = False
+
+    page = client.get("/accounts/login/?next=/hoc-tap/").content.decode()
+
+    assert "Chưa có tài khoản?" not in page
+    assert "/accounts/signup/" not in page
+
+
 # --- Bad input: a clear message and nothing created -------------------------------------
 def _expired(agency):
     return AgencyFactory(
