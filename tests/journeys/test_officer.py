@@ -7,8 +7,8 @@ data without a second login → the learner solves and saves it → submits → 
 grade with per-check feedback → the course is complete → certificate PDF with QR
 and a shareable link.
 
-Self sign-up with an agency approved by its manager (the other way in) is covered
-in tests/lms/test_signup.py.
+Self sign-up with an agency approved by its manager (the other way in) is
+tests/journeys/test_self_signup.py; its rules are in tests/lms/test_signup.py.
 """
 
 from __future__ import annotations
