@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from lms.tracking import services
 from lms.tracking.models import AccessLog, ApiToken, MonthlyReport, RosterImport, Target
 
 
@@ -7,6 +8,17 @@ from lms.tracking.models import AccessLog, ApiToken, MonthlyReport, RosterImport
 class TargetAdmin(admin.ModelAdmin):
     list_display = ["name", "program", "agency_kind", "agency", "deadline", "is_active"]
     list_filter = ["is_active", "agency_kind"]
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        # A target added or switched on or off here must do what the targets page
+        # does: its requirements and course deadlines follow.
+        if change and "is_active" not in form.changed_data:
+            return
+        if obj.is_active:
+            services.target_apply(target=obj)
+        else:
+            services.target_deactivate(target=obj)
 
 
 @admin.register(RosterImport)

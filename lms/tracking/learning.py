@@ -82,9 +82,12 @@ def assigned_enrolments_open() -> QuerySet[Enrolment]:
     left out: a target enrols its officers in the program's courses with its own
     deadline, so one late officer would count once for the requirement and again
     for each course; the requirement already tracks that program, against DOST's
-    deadline. Overdue = these with `deadline` before today, plus open requirements
-    past theirs. One definition, used by the roll-ups, the officer counts, the
-    overdue list and the reminders, so they agree to the last officer.
+    deadline. When the requirement is dropped (target withdrawn, officer out of
+    its scope), `target_enrolments_release` takes that deadline off, so those
+    courses do not turn into duties of their own. Overdue = these with `deadline`
+    before today, plus open requirements past theirs. One definition, used by the
+    roll-ups, the officer counts, the overdue list and the reminders, so they
+    agree to the last officer.
     """
     from lms.tracking.models import Requirement
 
@@ -98,6 +101,32 @@ def assigned_enrolments_open() -> QuerySet[Enrolment]:
         course__program__isnull=False,
         user__profile__agency__isnull=False,
     ).filter(~Exists(covered))
+
+
+def target_enrolments_release(
+    *,
+    user_ids: list[int],
+    program_id: int,
+    assigned_by_ids: set[int],
+    deadlines: set[datetime.date],
+) -> int:
+    """Take the deadline off the open course assignments a target wrote into
+    `program_id`'s courses for `user_ids`, whose requirement is being dropped;
+    returns how many. The enrolment, its progress and its history stay.
+
+    Courses keeps no record of which target assigned an enrolment (it is an
+    ordinary "assigned" one), only who and by when: a target's still carry one of
+    its authors and one of its deadlines. A manager who assigned the course again
+    since then ("Giao khóa học") rewrote both, so theirs keeps its deadline.
+    """
+    return Enrolment.objects.filter(
+        user_id__in=user_ids,
+        course__program_id=program_id,
+        source=Enrolment.Source.ASSIGNED,
+        completed_at__isnull=True,
+        assigned_by_id__in=assigned_by_ids,
+        deadline__in=deadlines,
+    ).update(deadline=None)
 
 
 def is_assignment(*, user: Any, course: Any) -> bool:

@@ -92,6 +92,9 @@ def target_apply(*, target: Target) -> int:
 
 @transaction.atomic
 def target_deactivate(*, target: Target) -> None:
+    """Withdraw a target: its open requirements are dropped (or pass to another
+    active target asking for the same program), and with them the course
+    deadlines it set; completed ones stay as history."""
     target.is_active = False
     target.save(update_fields=["is_active"])
     open_rows = Requirement.objects.filter(target=target, completed_at__isnull=True)
@@ -119,7 +122,8 @@ def requirements_sync(
 
     New matches get a requirement (already completed if courses has a completion)
     and course enrolments; officers who moved carry open requirements to the new
-    agency; requirements no target asks for any more are dropped if still open.
+    agency; requirements no target asks for any more are dropped if still open,
+    with the course deadlines their targets set.
     Completed requirements never change: their credit is history.
     """
     ids = list(user_ids)
@@ -155,11 +159,37 @@ def requirements_sync(
         dirty.add(profile.agency_id)
     _enrol(to_enrol, assigned_by)
     # Whatever is left in `existing` for these officers is no longer wanted.
-    stale = [r.pk for r in existing.values() if r.completed_at is None]
-    dirty.update(r.agency_id for r in existing.values() if r.completed_at is None)
-    Requirement.objects.filter(pk__in=stale).delete()
+    stale = [r for r in existing.values() if r.completed_at is None]
+    dirty.update(r.agency_id for r in stale)
+    Requirement.objects.filter(pk__in=[r.pk for r in stale]).delete()
+    _target_enrolments_release(stale)
     agency_stats_mark_dirty(agency_ids=dirty)
     return created
+
+
+def _target_enrolments_release(dropped: list[Requirement]) -> None:
+    """The course deadlines targets set go with the requirements dropped: otherwise
+    a withdrawn target's courses would count as overdue assignments of their own
+    (`learning.assigned_enrolments_open` only leaves out courses of a program the
+    officer has a requirement for). The officers' agencies are marked dirty by the
+    caller."""
+    by_program: dict[int, list[Requirement]] = {}
+    for row in dropped:
+        by_program.setdefault(row.program_id, []).append(row)
+    targets = list(
+        Target.objects.filter(program_id__in=list(by_program)).values_list(
+            "program_id", "created_by_id", "deadline"
+        )
+    )
+    for program_id, rows in by_program.items():
+        written = [(author, day) for p, author, day in targets if p == program_id]
+        learning.target_enrolments_release(
+            user_ids=[r.user_id for r in rows],
+            program_id=program_id,
+            assigned_by_ids={author for author, _day in written},
+            # A requirement keeps the deadline its target had when it was applied.
+            deadlines={day for _author, day in written} | {r.deadline for r in rows},
+        )
 
 
 def _enrol(

@@ -14,8 +14,9 @@ from courses.models import CoursePage, Enrolment
 from courses.services import CourseError
 from lms.accounts.services import officer_move
 from lms.tracking import exports, selectors
-from lms.tracking.models import AgencyStat, Requirement
+from lms.tracking.models import AgencyProgramStat, AgencyStat, Requirement
 from lms.tracking.reports import monthly_report_generate
+from lms.tracking.services import overdue_reminders_send, target_deactivate
 from tests.tracking.conftest import (
     add_course,
     assign,
@@ -243,3 +244,110 @@ def test_the_report_counts_assigned_courses_in_its_overdue_sheet(
     assert names == ["Đỗ Thị Trễ"]
     assert report.figures["overdue_officers"] == 1
     assert report.figures["totals"]["overdue"] == 1
+
+
+# --- A target withdrawn (or no longer asking) leaves no overdue course behind ----------
+def _target_deadline_passes(target, *, days: int = 3):
+    """Time passes for a target: its deadline, its requirements' and the course
+    deadlines it wrote are `days` ago (the dates themselves never change)."""
+    past = in_days(-days)
+    Enrolment.objects.filter(
+        assigned_by=target.created_by, deadline=target.deadline
+    ).update(deadline=past)
+    target.requirements.update(deadline=past)
+    target.deadline = past
+    target.save(update_fields=["deadline"])
+    refresh()
+
+
+def test_a_withdrawn_target_leaves_no_overdue_course_behind(
+    commune, commune_manager, programs, target_factory, mailoutbox
+):
+    user = make_officer(commune)
+    target = target_factory("P1", deadline=in_days(5), position_contains=OFFICERS)
+    _target_deadline_passes(target)
+    assert _row(commune.code).overdue == 1
+
+    target_deactivate(target=target)
+    refresh()
+
+    assert (_row(commune.code).required, _row(commune.code).overdue) == (0, 0)
+    assert not AgencyProgramStat.objects.filter(assigned_open__gt=0).exists()
+    assert list(selectors.overdue_list(agency=commune)) == []
+    assert list(exports.overdue_rows()) == []
+    officers = {
+        p.user_id: p.n_overdue for p in selectors.agency_officers(agency=commune)
+    }
+    assert officers[user.pk] == 0
+    assert overdue_reminders_send(agency=commune, sent_by=commune_manager) == 0
+    assert not mailoutbox
+
+
+def test_withdrawing_a_target_keeps_the_officers_courses_and_progress(
+    commune, programs, target_factory
+):
+    user = make_officer(commune)
+    target = target_factory("P1", deadline=in_days(5), position_contains=OFFICERS)
+    _target_deadline_passes(target)
+    Enrolment.objects.filter(user=user).update(progress=40)
+
+    target_deactivate(target=target)
+
+    enrolment = Enrolment.objects.get(user=user, course=_course(programs["P1"]))
+    assert (enrolment.progress, enrolment.deadline) == (40, None)
+    assert enrolment.source == Enrolment.Source.ASSIGNED
+
+
+def test_a_managers_own_assignments_still_count_after_the_target_is_withdrawn(
+    commune, commune_manager, programs, target_factory
+):
+    user = make_officer(commune)
+    target = target_factory("P1", deadline=in_days(30), position_contains=OFFICERS)
+    # The manager assigns P1's course again with their own deadline, and P5's.
+    assign(commune_manager, [user], course=_course(programs["P1"]))
+    assign(commune_manager, [user], course=_course(programs["P5"]))
+    Enrolment.objects.filter(assigned_by=commune_manager).update(deadline=in_days(-2))
+
+    target_deactivate(target=target)
+    refresh()
+
+    assert _row(commune.code).overdue == 2
+    assert {
+        (i.kind, i.program_code, i.origin)
+        for i in selectors.overdue_list(agency=commune)
+    } == {
+        ("assigned", "P1", commune_manager.get_full_name()),
+        ("assigned", "P5", commune_manager.get_full_name()),
+    }
+
+
+def test_leaving_a_targets_scope_leaves_no_overdue_course_behind(
+    commune, department, programs, target_factory
+):
+    user = make_officer(commune)
+    target = target_factory("P1", deadline=in_days(5), agency_kind="commune")
+    _target_deadline_passes(target)
+
+    officer_move(user=user, agency=department)
+    refresh()
+
+    assert _row(department.code).overdue == 0
+    assert _row(commune.code).overdue == 0
+    assert list(selectors.overdue_list()) == []
+
+
+def test_the_targets_page_withdraws_a_target(
+    client, dost_admin, commune, programs, target_factory
+):
+    make_officer(commune)
+    target = target_factory("P1", deadline=in_days(5), position_contains=OFFICERS)
+    _target_deadline_passes(target)
+    client.force_login(dost_admin)
+
+    response = client.post(f"/chi-tieu/{target.pk}/ngung/")
+
+    assert response.status_code == 302
+    refresh()
+    target.refresh_from_db()
+    assert not target.is_active
+    assert (_row(commune.code).required, _row(commune.code).overdue) == (0, 0)

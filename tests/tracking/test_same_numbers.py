@@ -1,6 +1,6 @@
 """The dashboard, the exports, the API and the monthly report give the same numbers
-to the last officer (issue 7, "Done when"), with DOST's targets and the courses
-and programs agency managers assigned in the data."""
+to the last officer (issue 7, "Done when"), with DOST's targets (one of them
+withdrawn) and the courses and programs agency managers assigned in the data."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from openpyxl import load_workbook
 
 from courses.models import CoursePage, Enrolment
 from lms.tracking.api import api_token_create
-from lms.tracking.models import Requirement
+from lms.tracking.models import Requirement, Target
 from lms.tracking.reports import monthly_report_generate
+from lms.tracking.services import target_deactivate
 from tests.factories import AgencyFactory, officer
 from tests.tracking.conftest import (
     add_course,
@@ -38,6 +39,7 @@ def _scenario(programs, target_factory):
             complete(user, programs["P1"])
     target_factory("P1", deadline=in_days(20))
     target_factory("P5", focal_points_only=True, deadline=in_days(40))
+    _withdrawn_target(target_factory)
     _managers_assign(agencies, staff, programs)
     # Some deadlines have passed: a few requirements and assignments are overdue.
     Requirement.objects.filter(agency=agencies[3], completed_at__isnull=True).update(
@@ -46,6 +48,18 @@ def _scenario(programs, target_factory):
     Enrolment.objects.filter(deadline=in_days(5)).update(deadline=in_days(-2))
     refresh()
     return agencies
+
+
+def _withdrawn_target(target_factory):
+    """A P5 target for every officer, its deadline passed, then withdrawn: nothing
+    of it is counted anywhere (the focal points' P5 goes back to the target above,
+    due in 40 days)."""
+    target = target_factory("P5", deadline=in_days(6))
+    past = in_days(-1)
+    Enrolment.objects.filter(deadline=target.deadline).update(deadline=past)
+    target.requirements.update(deadline=past)
+    Target.objects.filter(pk=target.pk).update(deadline=past)
+    target_deactivate(target=target)
 
 
 def _managers_assign(agencies, staff, programs):

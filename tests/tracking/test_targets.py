@@ -108,3 +108,34 @@ def test_targets_page_creates_a_target(client, dost_admin, commune, programs):
 def test_targets_page_is_forbidden_for_an_agency_manager(client, manager):
     client.force_login(manager)
     assert client.get("/chi-tieu/").status_code == 403
+
+
+def test_switching_a_target_off_in_the_django_admin_withdraws_it(
+    client, commune, target_factory
+):
+    from tests.factories import UserFactory
+
+    user = make_officer(commune)
+    target = target_factory("P1", deadline=in_days(30))
+    client.force_login(
+        UserFactory(username="root_test", is_staff=True, is_superuser=True)
+    )
+    url = f"/django-admin/tracking/target/{target.pk}/change/"
+    form = {
+        "name": target.name,
+        "program": target.program_id,
+        "agency_kind": target.agency_kind,
+        "agency": "",
+        "position_contains": "",
+        "deadline": target.deadline.isoformat(),
+        "created_by": target.created_by_id,
+    }
+
+    response = client.post(url, form)  # "is_active" unticked
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not Requirement.objects.filter(user=user).exists()
+    assert Enrolment.objects.get(user=user).deadline is None
+    client.post(url, {**form, "is_active": "on"})
+    assert Requirement.objects.filter(user=user, target=target).exists()
+    assert Enrolment.objects.get(user=user).deadline == in_days(30)
