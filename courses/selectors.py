@@ -83,6 +83,39 @@ def _course_outline(course: CoursePage) -> tuple[str, list[OutlineLesson]]:
     return found
 
 
+def lesson_live(lesson_id: int) -> LessonPage | None:
+    """A live lesson with its course and program, for the lesson page.
+
+    Cached with the outlines (retired on any change to a lesson, module or course,
+    and on any publish): the three-table page query costs about 4 ms of CPU per
+    view, reading the cached copy a tenth of a millisecond."""
+    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
+    key = None
+    if seconds:
+        key = f"courses:lesson:{cache_version(OUTLINE_VERSION_KEY)}:{lesson_id}"
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    lesson = (
+        LessonPage.objects.live()
+        .select_related("course", "course__program")
+        # The lesson page shows none of the course's or program's long texts.
+        .defer(
+            "course__summary",
+            "course__objectives",
+            "course__search_text",
+            "course__search_description",
+            "course__program__summary",
+            "course__program__search_description",
+        )
+        .filter(pk=lesson_id)
+        .first()
+    )
+    if lesson is not None and key:
+        cache.set(key, lesson, seconds)
+    return lesson
+
+
 def course_urls(*, courses: Iterable[CoursePage]) -> dict[int, str]:
     """Public URLs of `courses`, cached with the outlines: Wagtail's own lookup
     costs a site query per request and a tree walk per page."""

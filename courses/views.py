@@ -83,20 +83,9 @@ def lesson_serve(request: HttpRequest, lesson: LessonPage) -> HttpResponse:
 
 def lesson(request: HttpRequest, lesson_id: int, slug: str) -> HttpResponse:
     """A lesson at its short URL (see LessonPage.get_url_parts)."""
-    page = get_object_or_404(
-        LessonPage.objects.live()
-        .select_related("course", "course__program")
-        # The lesson page shows none of the course's or program's long texts.
-        .defer(
-            "course__summary",
-            "course__objectives",
-            "course__search_text",
-            "course__search_description",
-            "course__program__summary",
-            "course__program__search_description",
-        ),
-        pk=lesson_id,
-    )
+    page = selectors.lesson_live(lesson_id)
+    if page is None:
+        raise Http404
     if page.slug != slug:
         return redirect(page.get_url(request), permanent=True)
     return lesson_serve(request, page)

@@ -100,3 +100,60 @@ def test_each_learner_sees_their_own_progress_on_a_shared_outline(
 
     assert first.pk in mine
     assert first.pk not in theirs
+
+
+def _lesson_html(client, lesson) -> str:
+    response = client.get(lesson.url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_cached_lesson_page_reads_no_page_query(
+    outline_cache, client, course, enrolment, learner
+):
+    from courses.selectors import lesson_live
+
+    lesson = lessons_of(course)[1]
+    lesson_live(lesson.pk)
+
+    with CaptureQueriesContext(connection) as ctx:
+        cached = lesson_live(lesson.pk)
+
+    assert cached.pk == lesson.pk
+    assert cached.course.pk == course.pk
+    assert len(ctx.captured_queries) == 0
+
+
+def test_a_published_edit_shows_on_a_cached_lesson_page(
+    outline_cache, client, course, enrolment, learner
+):
+    client.force_login(learner)
+    lesson = lessons_of(course)[1]
+    _lesson_html(client, lesson)
+    lesson.title = "Bài hai (đã sửa)"
+    lesson.save_revision().publish()
+
+    assert "Bài hai (đã sửa)" in _lesson_html(client, lesson)
+
+
+def test_a_renamed_course_shows_on_a_cached_lesson_page(
+    outline_cache, client, course, enrolment, learner
+):
+    client.force_login(learner)
+    lesson = lessons_of(course)[1]
+    _lesson_html(client, lesson)
+    course.title = "Khóa học đã đổi tên"
+    course.save_revision().publish()
+
+    assert "Khóa học đã đổi tên" in _lesson_html(client, lesson)
+
+
+def test_an_unpublished_lesson_is_gone_even_when_cached(
+    outline_cache, client, course, enrolment, learner
+):
+    client.force_login(learner)
+    lesson = lessons_of(course)[1]
+    _lesson_html(client, lesson)
+    lesson.unpublish()
+
+    assert client.get(lesson.url).status_code == 404
