@@ -156,21 +156,13 @@ def course_enrol(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @login_required
 def my_learning(request: HttpRequest) -> HttpResponse:
-    enrolments = list(selectors.my_enrolments(user=request.user))
-    today = timezone.localdate()
-    urls = selectors.course_urls(courses=[e.course for e in enrolments])
-    for enrolment in enrolments:
-        enrolment.course_url = urls[enrolment.course_id]
-        enrolment.overdue = enrolment.is_overdue(today)
-        enrolment.days_left = (
-            (enrolment.deadline - today).days if enrolment.deadline else None
-        )
+    items = selectors.my_learning(user=request.user, today=timezone.localdate())
     return TemplateResponse(
         request,
         "courses/my_learning.html",
         {
-            "current": [e for e in enrolments if not e.completed_at],
-            "finished": [e for e in enrolments if e.completed_at],
+            "current": [item for item in items if not item.completed_at],
+            "finished": [item for item in items if item.completed_at],
         },
     )
 

@@ -73,3 +73,28 @@ def test_the_preview_of_a_lesson_and_a_course_renders(course):
     assert response.status_code == 200
     assert "Bản nháp chưa xuất bản" in response.content.decode()
     assert course.make_preview_request().status_code == 200
+
+
+def test_my_learning_shows_overdue_and_finished_courses(
+    client, enrolment, course, second_course
+):
+    import datetime
+
+    from django.utils import timezone
+
+    enrolment.deadline = timezone.localdate() - datetime.timedelta(days=2)
+    enrolment.source = Enrolment.Source.ASSIGNED
+    enrolment.save()
+    Enrolment.objects.create(
+        user=enrolment.user, course=second_course, completed_at=timezone.now()
+    )
+    client.force_login(enrolment.user)
+
+    body = client.get("/hoc-tap-cua-toi/").content.decode()
+
+    current, finished = body.split("Đã hoàn thành", 1)
+    assert course.title in current and course.url in current
+    assert "Quá hạn" in current and "Được giao" in current
+    assert "Bắt đầu học" in current
+    assert second_course.title in finished
+    assert f"/khoa-hoc/{second_course.pk}/hoan-thanh/" in finished
