@@ -157,3 +157,48 @@ def test_an_unpublished_lesson_is_gone_even_when_cached(
     lesson.unpublish()
 
     assert client.get(lesson.url).status_code == 404
+
+
+def test_a_published_body_edit_shows_on_a_cached_lesson_page(
+    outline_cache, client, course, enrolment, learner
+):
+    from wagtail.rich_text import RichText
+
+    client.force_login(learner)
+    lesson = lessons_of(course)[0]
+    _lesson_html(client, lesson)
+    lesson.body = [("paragraph", RichText("<p>Đoạn văn mới sau khi sửa.</p>"))]
+    lesson.save_revision().publish()
+
+    assert "Đoạn văn mới sau khi sửa." in _lesson_html(client, lesson)
+
+
+def test_the_preview_shows_the_draft_body_not_the_cached_one(
+    outline_cache, client, course, enrolment, learner
+):
+    from wagtail.rich_text import RichText
+
+    client.force_login(learner)
+    lesson = lessons_of(course)[0]
+    _lesson_html(client, lesson)
+    lesson.body = [("paragraph", RichText("<p>Bản nháp chưa xuất bản.</p>"))]
+
+    preview = lesson.make_preview_request().content.decode()
+
+    assert "Bản nháp chưa xuất bản." in preview
+    assert "Bản nháp chưa xuất bản." not in _lesson_html(client, lesson)
+
+
+def test_a_lab_block_is_rendered_for_each_view_not_cached(
+    outline_cache, client, course, enrolment, learner, lab
+):
+    client.force_login(learner)
+    lesson = lessons_of(course)[1]
+    assert lab.title in _lesson_html(client, lesson)
+    lab.title = "Bài thực hành đã đổi tên"
+    lab.save()
+
+    html = _lesson_html(client, lesson)
+
+    assert "Bài thực hành đã đổi tên" in html
+    assert 'class="highlight"' in html  # the cached code block is still there
