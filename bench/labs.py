@@ -33,6 +33,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-mat-khau-2026"  # noqa: S105 - throw-away accounts
@@ -102,7 +104,6 @@ def gunicorn_start(env: dict[str, str], port: int) -> subprocess.Popen:
         env=env,
         start_new_session=True,
     )
-    import requests
 
     for _ in range(200):
         try:
@@ -142,11 +143,17 @@ def click(browser, hub_url: str, username: str, *, warm_first: float | None):
     return time.perf_counter() - start
 
 
-def click_cold(academy: str, hub_url: str, username: str, *, warm_first=None):
-    """A new browser (no hub cookie yet), signed in to the academy, then the click."""
+def click_cold(
+    academy: str, hub_url: str, username: str, *, warm_first=None
+) -> float | None:
+    """A new browser (no hub cookie yet), signed in to the academy, then the click;
+    None (counted as failed in the table) when the click fails."""
     browser = signed_in(academy, username)
     try:
         return click(browser, hub_url, username, warm_first=warm_first)
+    except (RuntimeError, requests.RequestException) as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return None
     finally:
         browser.close()
 
@@ -227,7 +234,7 @@ def main() -> None:
                 barrier.wait()
                 try:
                     return click(browser, hub.url, name, warm_first=warm_first)
-                except RuntimeError as exc:
+                except (RuntimeError, requests.RequestException) as exc:
                     print(f"failed: {exc}", file=sys.stderr)
                     return None
                 finally:

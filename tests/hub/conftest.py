@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import requests
 from django.core.cache import cache
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from tests.conftest import ROOT, free_port
 
@@ -207,6 +209,15 @@ class AcademyBrowser(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/")
         self.trust_env = False
+        # As a browser does: a request sent on a kept-alive connection that the
+        # server is closing at that moment (gunicorn drops idle ones after 2 s, e.g.
+        # while the learner's lab server starts) is sent once more on a new
+        # connection instead of failing with "connection reset by peer".
+        retry = Retry(
+            total=2, connect=2, read=1, status=0, other=0, allowed_methods=None
+        )
+        for scheme in ("http://", "https://"):
+            self.mount(scheme, HTTPAdapter(max_retries=retry))
 
     def login(self, username: str, password: str = "matkhau-thu-nghiem") -> None:  # noqa: S107
         page = self.get(f"{self.base_url}/accounts/login/", timeout=30)
