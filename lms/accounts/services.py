@@ -284,16 +284,25 @@ def _signup_rejected_mail(*, email: str, name: str, signup: SignupRequest) -> No
     if not email:
         return
     with translation.override(settings.LANGUAGE_CODE):
+        if settings.ACCOUNT_SIGNUP_OPEN:
+            again = _(
+                "Nếu thông tin đăng ký chưa đúng, đồng chí có thể đăng ký lại tại:\n{url}"
+            ).format(url=settings.SITE_URL + reverse("account_signup"))
+        else:
+            # Sign-up is closed: the link would only lead to "sign-up closed".
+            again = _(
+                "Nếu thông tin đăng ký chưa đúng, đề nghị đồng chí liên hệ quản lý "
+                "đơn vị để được cấp tài khoản."
+            )
         body = _(
             "Kính gửi {name},\n\nYêu cầu đăng ký tài khoản Học viện Dữ liệu của "
             "đồng chí tại đơn vị {agency} không được phê duyệt.\nLý do: {reason}\n\n"
-            "Tài khoản đã được xóa. Nếu thông tin đăng ký chưa đúng, đồng chí có "
-            "thể đăng ký lại tại:\n{url}\n\nHọc viện Dữ liệu tỉnh Bắc Ninh"
+            "Tài khoản đã được xóa. {again}\n\nHọc viện Dữ liệu tỉnh Bắc Ninh"
         ).format(
             name=name,
             agency=signup.agency.name,
             reason=signup.reason,
-            url=settings.SITE_URL + reverse("account_signup"),
+            again=again,
         )
         subject = _("Yêu cầu đăng ký tài khoản Học viện Dữ liệu không được phê duyệt")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])

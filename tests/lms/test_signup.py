@@ -443,11 +443,35 @@ def test_rejection_with_a_reason_emails_it_and_removes_the_account(
     [mail] = mailoutbox
     assert mail.to == ["lan.nt@bacninh.gov.vn"]
     assert "Không phải cán bộ của đơn vị." in mail.body
+    assert "/accounts/signup/" in mail.body  # sign-up is open: try again there
 
     # The e-mail address and username are free for a corrected request.
     client.logout()
     assert _sign_up(client, agency).status_code == 302
     assert User.objects.filter(username="lan_nt", is_active=False).exists()
+
+
+@pytest.mark.django_db
+def test_the_rejection_email_offers_signing_up_again_only_while_signup_is_open(
+    client, agency, manager, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    _sign_up(client, agency)
+    signup = _pending(agency)
+    settings.ACCOUNT_SIGNUP_OPEN = False
+    client.force_login(manager)
+    mailoutbox.clear()
+
+    _decide(
+        client,
+        signup,
+        "tu-choi",
+        capture=django_capture_on_commit_callbacks,
+        reason="Sai đơn vị công tác.",
+    )
+
+    [mail] = mailoutbox
+    assert "/accounts/signup/" not in mail.body
+    assert "liên hệ quản lý đơn vị" in mail.body
 
 
 @pytest.mark.django_db
