@@ -32,13 +32,14 @@ def _header_facts(user: object) -> dict[str, object]:
 
 
 def academy(request: HttpRequest) -> dict[str, object]:
-    """Header facts: who is signed in, their agency, roles and menus."""
+    """Header facts: who is signed in, their agency, roles and menus; and how long
+    the rendered header may be reused (templates/includes/header.html)."""
+    seconds = settings.HEADER_CACHE_SECONDS
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"header_cache_seconds": seconds}
     facts = getattr(request, "_academy_header", None)
     if facts is None:
-        seconds = settings.HEADER_CACHE_SECONDS
         key = f"{header_cache_key(user.pk)}:{request.LANGUAGE_CODE}"
         facts = cache.get(key) if seconds else None
         if facts is None:
@@ -46,4 +47,4 @@ def academy(request: HttpRequest) -> dict[str, object]:
             if seconds:
                 cache.set(key, facts, seconds)
         request._academy_header = facts  # type: ignore[attr-defined]
-    return facts
+    return {**facts, "header_cache_seconds": seconds}

@@ -1,13 +1,19 @@
-"""The lesson body, rendered once per lesson and language and shared by all its
-learners; only lab blocks (the learner's own JupyterLab panel) render per view."""
+"""Parts of the course and lesson pages rendered once and shared by all learners:
+the lesson body (per lesson and language; lab blocks, the learner's own JupyterLab
+panel, render per view) and the course outline (per course and language; the current
+lesson and the learner's "đã xong" badges are filled in per view)."""
 
 from __future__ import annotations
+
+import re
 
 from django import template
 from django.conf import settings
 from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from courses.selectors import OUTLINE_VERSION_KEY
 from lms.cache import cache_version
@@ -50,3 +56,40 @@ def lesson_body(context, page) -> SafeString:
     else:
         parts = fragments
     return mark_safe("".join(parts))  # noqa: S308 - blocks' own escaped HTML
+
+
+_OUTLINE_MARK = re.compile(r"<!--outline-(current|done):(\d+)-->")
+
+
+@register.simple_tag(takes_context=True)
+def course_outline(context, course) -> SafeString:
+    """courses/_outline.html for `course`, marking `page` as current and the
+    lessons in `done_ids` as done."""
+    request = context.get("request")
+    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
+    if not seconds or getattr(request, "is_preview", False) or course is None:
+        return mark_safe(render_to_string("courses/_outline.html", context.flatten()))  # noqa: S308
+    key = (
+        f"courses:outline-html:{cache_version(OUTLINE_VERSION_KEY)}:{course.pk}:"
+        f"{get_language()}"
+    )
+    skeleton = cache.get(key)
+    if skeleton is None:
+        skeleton = render_to_string(
+            "courses/_outline.html", {"outline": context["outline"], "skeleton": True}
+        )
+        cache.set(key, skeleton, seconds)
+    page = context.get("page")
+    current = str(page.pk) if page is not None else ""
+    done = {str(pk) for pk in context.get("done_ids") or ()}
+    badge = format_html('<span class="badge badge-ok">{}</span>', gettext("đã xong"))
+
+    def fill(match: re.Match[str]) -> str:
+        kind, pk = match.groups()
+        if kind == "current":
+            return ' aria-current="page" class="current"' if pk == current else ""
+        return badge if pk in done else ""
+
+    # The markers come only from the template: titles are escaped, so "<!--" in
+    # a lesson title reaches the skeleton as "&lt;!--".
+    return mark_safe(_OUTLINE_MARK.sub(fill, skeleton))  # noqa: S308

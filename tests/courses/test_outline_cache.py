@@ -202,3 +202,42 @@ def test_a_lab_block_is_rendered_for_each_view_not_cached(
 
     assert "Bài thực hành đã đổi tên" in html
     assert 'class="highlight"' in html  # the cached code block is still there
+
+
+def test_a_shared_outline_marks_each_learners_own_done_lessons_and_current_lesson(
+    outline_cache, client, course, enrolment, learner
+):
+    from courses.models import Enrolment
+    from courses.services import lesson_complete
+    from tests.factories import UserFactory
+
+    other = UserFactory()
+    Enrolment.objects.create(user=other, course=course)
+    first, second = lessons_of(course)[:2]
+    lesson_complete(user=learner, lesson=first)
+
+    client.force_login(learner)
+    mine = _lesson_html(client, second)
+    client.force_login(other)
+    theirs = _lesson_html(client, second)
+
+    for html in (mine, theirs):
+        assert html.count('aria-current="page"') == 1
+        assert f'aria-current="page" class="current">\n      <a href="{second.url}"' in html
+        assert "<!--outline-" not in html
+    assert mine.count("đã xong") == 1
+    assert "đã xong" not in theirs
+
+
+def test_a_lesson_title_cannot_forge_an_outline_marker(
+    outline_cache, client, course, enrolment, learner
+):
+    first = lessons_of(course)[0]
+    first.title = f"Bài <!--outline-done:{first.pk}--> lạ"
+    first.save_revision().publish()
+    client.force_login(learner)
+
+    html = _lesson_html(client, lessons_of(course)[1])
+
+    assert f"Bài &lt;!--outline-done:{first.pk}--&gt; lạ" in html
+    assert "đã xong" not in html

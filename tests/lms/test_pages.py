@@ -91,6 +91,33 @@ def test_the_header_shows_name_agency_and_role(client, seeded):
     assert "Học viên" in body
 
 
+def test_a_cached_header_keeps_per_view_parts_and_shows_a_new_name(
+    client, seeded, settings
+):
+    from django.core.cache import cache
+
+    from lms.accounts.models import User
+    from lms.accounts.services import consent_record
+
+    settings.HEADER_CACHE_SECONDS = 60
+    cache.clear()
+    user = User.objects.get(username="hocvien")
+    consent_record(user=user)
+    client.force_login(user)
+    client.get("/")
+
+    page = client.get("/khoa-hoc/?q=du+lieu").content.decode()
+    user.full_name = "Nguyễn Thị Hương Giang"
+    user.save()
+    renamed = client.get("/").content.decode()
+
+    # The sign-out form carries this view's CSRF token, the language switch this
+    # page's path, although the rest of the header came from the cache.
+    assert 'name="csrfmiddlewaretoken"' in page
+    assert 'name="next" value="/khoa-hoc/?q=du+lieu"' in page
+    assert "Nguyễn Thị Hương Giang" in renamed
+
+
 def test_seed_demo_refuses_to_run_in_production(db, settings):
     from django.core.management.base import CommandError
 
