@@ -223,7 +223,10 @@ def test_a_shared_outline_marks_each_learners_own_done_lessons_and_current_lesso
 
     for html in (mine, theirs):
         assert html.count('aria-current="page"') == 1
-        assert f'aria-current="page" class="current">\n      <a href="{second.url}"' in html
+        assert (
+            f'aria-current="page" class="current">\n      <a href="{second.url}"'
+            in html
+        )
         assert "<!--outline-" not in html
     assert mine.count("đã xong") == 1
     assert "đã xong" not in theirs
