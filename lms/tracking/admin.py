@@ -3,6 +3,19 @@ from django.contrib import admin
 from lms.tracking import services
 from lms.tracking.models import AccessLog, ApiToken, MonthlyReport, RosterImport, Target
 
+# Fields of a target whose change alters whom it asks for what, and by when.
+REAPPLY_FIELDS = frozenset(
+    {
+        "program",
+        "agency_kind",
+        "agency",
+        "focal_points_only",
+        "it_officers_only",
+        "position_contains",
+        "deadline",
+    }
+)
+
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
@@ -11,9 +24,11 @@ class TargetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
         super().save_model(request, obj, form, change)
-        # A target added or switched on or off here must do what the targets page
-        # does: its requirements and course deadlines follow.
+        # A target added, switched on or off, or edited here must do what the
+        # targets page does: its requirements and course deadlines follow.
         if change and "is_active" not in form.changed_data:
+            if obj.is_active and set(form.changed_data) & REAPPLY_FIELDS:
+                services.target_reapply(target=obj)
             return
         if obj.is_active:
             services.target_apply(target=obj)

@@ -81,11 +81,26 @@ def target_apply(*, target: Target) -> int:
     """Create requirements and course enrolments for every officer the target
     matches; returns how many officers received a new requirement. Idempotent."""
     user_ids = list(target_officers(target=target).values_list("user_id", flat=True))
+    return _sync_in_batches(user_ids, assigned_by=target.created_by)
+
+
+@transaction.atomic
+def target_reapply(*, target: Target) -> int:
+    """After a target's deadline or filters changed: the officers it matches now
+    get it with its new deadline (their course deadlines too), those it no longer
+    matches lose it. Returns how many officers received a new requirement."""
+    holders = Requirement.objects.filter(target=target, completed_at__isnull=True)
+    user_ids = set(target_officers(target=target).values_list("user_id", flat=True))
+    user_ids.update(holders.values_list("user_id", flat=True))
+    return _sync_in_batches(sorted(user_ids), assigned_by=target.created_by)
+
+
+def _sync_in_batches(user_ids: list[int], *, assigned_by: User) -> int:
     created = 0
     with agency_stats_deferred():
         for start in range(0, len(user_ids), 500):
             created += requirements_sync(
-                user_ids=user_ids[start : start + 500], assigned_by=target.created_by
+                user_ids=user_ids[start : start + 500], assigned_by=assigned_by
             )
     return created
 
@@ -154,7 +169,11 @@ def requirements_sync(
                     to_enrol.setdefault(key, []).append(profile.user)
             elif row.completed_at is None:
                 dirty.add(row.agency_id)
-                _requirement_refresh(row, profile, target)
+                if _requirement_refresh(row, profile, target):
+                    # Another target (or an edited one) sets a new deadline: the
+                    # program's courses take it, as they did the first one's.
+                    key = (program_id, target.deadline, target.created_by_id)
+                    to_enrol.setdefault(key, []).append(profile.user)
             dirty.add(row.agency_id)
         dirty.add(profile.agency_id)
     _enrol(to_enrol, assigned_by)
@@ -224,7 +243,8 @@ def _requirement_create(
 
 def _requirement_refresh(
     row: Requirement, profile: OfficerProfile, target: Target
-) -> None:
+) -> bool:
+    """Bring an open requirement in line; True when its deadline changed."""
     fields = {
         "agency_id": profile.agency_id,
         "deadline": target.deadline,
@@ -236,6 +256,7 @@ def _requirement_refresh(
         for key in changed:
             setattr(row, key, fields[key])
         row.save(update_fields=[k.removesuffix("_id") for k in changed])
+    return "deadline" in changed
 
 
 # --- Completions --------------------------------------------------------------------

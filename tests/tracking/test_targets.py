@@ -139,3 +139,80 @@ def test_switching_a_target_off_in_the_django_admin_withdraws_it(
     client.post(url, {**form, "is_active": "on"})
     assert Requirement.objects.filter(user=user, target=target).exists()
     assert Enrolment.objects.get(user=user).deadline == in_days(30)
+
+
+def test_a_target_taking_over_a_requirement_moves_the_course_deadlines(
+    commune, target_factory
+):
+    from lms.tracking.services import target_deactivate
+
+    user = make_officer(commune, focal=True)
+    target_factory("P1", deadline=in_days(90))
+    sooner = target_factory("P1", focal_points_only=True, deadline=in_days(10))
+    assert {e.deadline for e in Enrolment.objects.filter(user=user)} == {in_days(10)}
+
+    target_deactivate(target=sooner)
+
+    assert Requirement.objects.get(user=user).deadline == in_days(90)
+    assert {e.deadline for e in Enrolment.objects.filter(user=user)} == {in_days(90)}
+
+
+def _admin_form(target, **changes) -> dict:
+    form = {
+        "name": target.name,
+        "program": target.program_id,
+        "agency_kind": target.agency_kind,
+        "agency": "",
+        "position_contains": target.position_contains,
+        "deadline": target.deadline.isoformat(),
+        "created_by": target.created_by_id,
+        "is_active": "on",
+    }
+    if target.focal_points_only:
+        form["focal_points_only"] = "on"
+    form.update(changes)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def _superuser(client) -> None:
+    from tests.factories import UserFactory
+
+    client.force_login(
+        UserFactory(username="root_test", is_staff=True, is_superuser=True)
+    )
+
+
+def test_a_new_deadline_set_in_the_django_admin_reaches_requirements_and_courses(
+    client, commune, target_factory
+):
+    user = make_officer(commune)
+    target = target_factory("P1", deadline=in_days(30))
+    _superuser(client)
+
+    response = client.post(
+        f"/django-admin/tracking/target/{target.pk}/change/",
+        _admin_form(target, deadline=in_days(45).isoformat()),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Requirement.objects.get(user=user).deadline == in_days(45)
+    assert {e.deadline for e in Enrolment.objects.filter(user=user)} == {in_days(45)}
+
+
+def test_narrower_filters_set_in_the_django_admin_release_the_officers_left_out(
+    client, commune, target_factory
+):
+    focal = make_officer(commune, focal=True)
+    other = make_officer(commune, focal=False)
+    target = target_factory("P1", deadline=in_days(30))
+    _superuser(client)
+
+    response = client.post(
+        f"/django-admin/tracking/target/{target.pk}/change/",
+        _admin_form(target, focal_points_only="on"),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Requirement.objects.filter(user=focal, target=target).exists()
+    assert not Requirement.objects.filter(user=other).exists()
+    assert Enrolment.objects.get(user=other).deadline is None
