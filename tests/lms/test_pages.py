@@ -124,3 +124,11 @@ def test_seed_demo_refuses_to_run_in_production(db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+def test_a_page_template_renders_without_a_request(db):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("404.html")
+
+    assert "Không tìm thấy trang" in html
