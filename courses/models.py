@@ -487,6 +487,11 @@ class LessonPage(Page):
         return lesson_serve(request, self)
 
 
+def deadline_passed(deadline, completed_at, today) -> bool:
+    """Overdue: a deadline, not completed, and the deadline before `today`."""
+    return bool(deadline and not completed_at and deadline < today)
+
+
 class Enrolment(models.Model):
     """An officer's enrolment (ghi danh) in a course, self-chosen or assigned.
 
@@ -538,8 +543,9 @@ class Enrolment(models.Model):
         return f"{self.user} → {self.course}"
 
     def is_overdue(self, today=None) -> bool:
-        today = today or timezone.localdate()
-        return bool(self.deadline and not self.completed_at and self.deadline < today)
+        return deadline_passed(
+            self.deadline, self.completed_at, today or timezone.localdate()
+        )
 
 
 class LessonProgress(models.Model):

@@ -3,9 +3,10 @@ whatever the number of lessons or enrolments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +21,7 @@ from courses.models import (
     ProgramPage,
     Question,
     QuizAttempt,
+    deadline_passed,
     lesson_short_url,
 )
 from courses.text import search_key
@@ -28,6 +30,7 @@ from lms.accounts.roles import Role
 from lms.cache import cache_version, cache_version_bump
 
 OUTLINE_VERSION_KEY = "courses:outline:version"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,68 +56,70 @@ def outline_changed(**_kwargs: object) -> None:
     cache_version_bump(OUTLINE_VERSION_KEY)
 
 
+def outline_cached(name: str, compute: Callable[[], T | None]) -> T | None:
+    """`compute()`, cached under `name` for all learners until the next change to
+    a lesson, module or course (the outline version); None is not cached, and
+    nothing is when COURSE_OUTLINE_CACHE_SECONDS is 0."""
+    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    key = f"courses:{name}:{cache_version(OUTLINE_VERSION_KEY)}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        if found is not None:
+            cache.set(key, found, seconds)
+    return found
+
+
 def _course_outline(course: CoursePage) -> tuple[str, list[OutlineLesson]]:
     """The course's URL and its live lessons in tree order, cached together (one
     query and a Wagtail URL lookup on a miss, one cache read on a hit)."""
-    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
-    key = None
-    if seconds:
-        key = f"courses:outline2:{cache_version(OUTLINE_VERSION_KEY)}:{course.pk}"
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    rows = (
-        LessonPage.objects.live()
-        .filter(path__startswith=course.path, depth=course.depth + 1)
-        .order_by("path")
-        .values_list("pk", "title", "slug", "module__title")
-    )
-    lessons = [
-        OutlineLesson(
-            pk=pk,
-            title=title,
-            url=lesson_short_url(lesson_id=pk, slug=slug),
-            module_title=module_title or "",
+
+    def build() -> tuple[str, list[OutlineLesson]]:
+        rows = (
+            LessonPage.objects.live()
+            .filter(path__startswith=course.path, depth=course.depth + 1)
+            .order_by("path")
+            .values_list("pk", "title", "slug", "module__title")
         )
-        for pk, title, slug, module_title in rows
-    ]
-    found = (course.get_url(), lessons)
-    if key:
-        cache.set(key, found, seconds)
-    return found
+        lessons = [
+            OutlineLesson(
+                pk=pk,
+                title=title,
+                url=lesson_short_url(lesson_id=pk, slug=slug),
+                module_title=module_title or "",
+            )
+            for pk, title, slug, module_title in rows
+        ]
+        return course.get_url(), lessons
+
+    return outline_cached(f"outline2:{course.pk}", build)
 
 
 def lesson_live(lesson_id: int) -> LessonPage | None:
     """A live lesson with its course and program, for the lesson page.
 
-    Cached with the outlines (retired on any change to a lesson, module or course,
-    and on any publish): the three-table page query costs about 4 ms of CPU per
-    view, reading the cached copy a tenth of a millisecond."""
-    seconds = settings.COURSE_OUTLINE_CACHE_SECONDS
-    key = None
-    if seconds:
-        key = f"courses:lesson:{cache_version(OUTLINE_VERSION_KEY)}:{lesson_id}"
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    lesson = (
-        LessonPage.objects.live()
-        .select_related("course", "course__program")
-        # The lesson page shows none of the course's or program's long texts.
-        .defer(
-            "course__summary",
-            "course__objectives",
-            "course__search_text",
-            "course__search_description",
-            "course__program__summary",
-            "course__program__search_description",
-        )
-        .filter(pk=lesson_id)
-        .first()
+    Cached with the outlines: the three-table page query costs about 4 ms of CPU
+    per view, reading the cached copy a tenth of a millisecond."""
+    return outline_cached(
+        f"lesson:{lesson_id}",
+        lambda: (
+            LessonPage.objects.live()
+            .select_related("course", "course__program")
+            # The lesson page shows none of the course's or program's long texts.
+            .defer(
+                "course__summary",
+                "course__objectives",
+                "course__search_text",
+                "course__search_description",
+                "course__program__summary",
+                "course__program__search_description",
+            )
+            .filter(pk=lesson_id)
+            .first()
+        ),
     )
-    if lesson is not None and key:
-        cache.set(key, lesson, seconds)
-    return lesson
 
 
 def course_urls(*, course_ids: Iterable[int]) -> dict[int, str]:
@@ -349,7 +354,7 @@ def my_learning(*, user: User, today: date) -> list[LearningItem]:
             continue_url=lesson_short_url(lesson_id=lesson_id, slug=slug)
             if lesson_id
             else "",
-            overdue=bool(deadline and not completed_at and deadline < today),
+            overdue=deadline_passed(deadline, completed_at, today),
             days_left=(deadline - today).days if deadline else None,
         )
         for (

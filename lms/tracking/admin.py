@@ -3,19 +3,6 @@ from django.contrib import admin
 from lms.tracking import services
 from lms.tracking.models import AccessLog, ApiToken, MonthlyReport, RosterImport, Target
 
-# Fields of a target whose change alters whom it asks for what, and by when.
-REAPPLY_FIELDS = frozenset(
-    {
-        "program",
-        "agency_kind",
-        "agency",
-        "focal_points_only",
-        "it_officers_only",
-        "position_contains",
-        "deadline",
-    }
-)
-
 
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
@@ -27,7 +14,7 @@ class TargetAdmin(admin.ModelAdmin):
         # A target added, switched on or off, or edited here must do what the
         # targets page does: its requirements and course deadlines follow.
         if change and "is_active" not in form.changed_data:
-            if obj.is_active and set(form.changed_data) & REAPPLY_FIELDS:
+            if obj.is_active and set(form.changed_data) & set(Target.SCOPE_FIELDS):
                 services.target_reapply(target=obj)
             return
         if obj.is_active:

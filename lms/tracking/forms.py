@@ -46,16 +46,7 @@ class RosterUploadForm(forms.Form):
 class TargetForm(forms.ModelForm):
     class Meta:
         model = Target
-        fields = [
-            "name",
-            "program",
-            "agency_kind",
-            "agency",
-            "focal_points_only",
-            "it_officers_only",
-            "position_contains",
-            "deadline",
-        ]
+        fields = ["name", *Target.SCOPE_FIELDS]
         widgets = {"deadline": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: object, **kwargs: object):

@@ -118,6 +118,18 @@ class Target(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(_("đang áp dụng"), default=True)
 
+    # What the target asks of whom, and by when: a change to any of these must be
+    # applied again to the officers (the targets page form, the Django admin).
+    SCOPE_FIELDS = (
+        "program",
+        "agency_kind",
+        "agency",
+        "focal_points_only",
+        "it_officers_only",
+        "position_contains",
+        "deadline",
+    )
+
     class Meta:
         verbose_name = _("chỉ tiêu")
         verbose_name_plural = _("chỉ tiêu")
